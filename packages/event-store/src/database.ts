@@ -1,0 +1,33 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { EventStoreTables } from './schema.js';
+
+// BIGINT (int8) comes back as a string by default; positions and versions stay below 2^53,
+// so parse them as numbers once, here, for every pool this package creates.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export interface CreateDatabaseOptions {
+  connectionString: string;
+  /** Pool size; PostgreSQL's own default of 100 connections is shared by every process. */
+  max?: number;
+  /** Tag connections in `pg_stat_activity`, e.g. `tideline-worker`. */
+  applicationName?: string;
+}
+
+/**
+ * Opens a Kysely instance over a `pg` pool.
+ *
+ * @example
+ * const db = createDatabase({ connectionString: 'postgres://127.0.0.1/tideline' });
+ */
+export function createDatabase<T = EventStoreTables>(options: CreateDatabaseOptions): Kysely<T> {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'tideline',
+  });
+  // An idle client losing its connection (PostgreSQL restart) must not crash the process;
+  // the pool drops it and the next query opens a fresh one.
+  pool.on('error', () => {});
+  return new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
+}
