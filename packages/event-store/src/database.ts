@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { EventStoreTables } from './schema.js';
 
 // BIGINT (int8) comes back as a string by default; positions and versions stay below 2^53,
 // so parse them as numbers once, here, for every pool this package creates.
@@ -20,7 +19,7 @@ export interface CreateDatabaseOptions {
  * @example
  * const db = createDatabase({ connectionString: 'postgres://127.0.0.1/tideline' });
  */
-export function createDatabase<T = EventStoreTables>(options: CreateDatabaseOptions): Kysely<T> {
+export function createDatabase<T = unknown>(options: CreateDatabaseOptions): Kysely<T> {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,

@@ -1,3 +1,30 @@
+export {
+  type AppendOptions,
+  type AppendResult,
+  appendToStream,
+  MAX_EVENTS_PER_APPEND,
+} from './append-to-stream.js';
+export { countEventsAfter, readCheckpoint, type StartFrom } from './checkpoints.js';
+export {
+  type Consumer,
+  type ConsumerOptions,
+  type ConsumerStatus,
+  createConsumer,
+} from './consumer.js';
 export { type CreateDatabaseOptions, createDatabase } from './database.js';
+export { type ExpectedVersion, IdempotencyConflictError, VersionConflictError } from './errors.js';
+export { createEventStore, type EventStore } from './event-store.js';
 export { eventStoreMigrations, type MigrationReport, migrateToLatest } from './migrate.js';
+export { comparePositions, decodePosition, isPosition, type Position, START } from './position.js';
+export {
+  type BatchOptions,
+  defaultRetryPolicy,
+  processBatch,
+  type RetryPolicy,
+} from './process-batch.js';
+export type { Projection, ProjectionContext } from './projection.js';
+export { hasWithheldEvents, type ReadAllOptions, type ReadAllResult, readAll } from './read-all.js';
+export { type ReadStreamOptions, readStream } from './read-stream.js';
 export type * from './schema.js';
+export type { EventMetadata, NewEvent, StoredEvent } from './stored-event.js';
+export { isTransientError } from './transient-error.js';

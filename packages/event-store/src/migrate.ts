@@ -23,7 +23,8 @@ export async function migrateToLatest(
   more: Readonly<Record<string, Migration>> = {},
 ): Promise<MigrationReport> {
   for (const name of Object.keys(more)) {
-    if (name in eventStoreMigrations) throw new Error(`migration ${name} clashes with the event store's`);
+    if (name in eventStoreMigrations)
+      throw new Error(`migration ${name} clashes with the event store's`);
   }
   const all = { ...eventStoreMigrations, ...more };
   const provider: MigrationProvider = { getMigrations: async () => all };

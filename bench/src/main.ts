@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { createDatabase, migrateToLatest } from '@tideline/event-store';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { benchEnv } from './env.js';
+import { type Figure, machineInfo, type Report, withRatio, writeReport } from './report.js';
+import { eventStoreSuite } from './suites/event-store.js';
+
+const started = performance.now();
+function progress(message: string) {
+  const seconds = ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+  process.stderr.write(`[bench ${seconds}s] ${message}\n`);
+}
+
+async function admin(statement: string) {
+  const client = new pg.Client({ connectionString: benchEnv.adminUrl });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+async function main() {
+  const name = `tideline_bench_${randomBytes(4).toString('hex')}`;
+  const url = new URL(benchEnv.adminUrl);
+  url.pathname = `/${name}`;
+  progress(`creating database ${name}${benchEnv.quick ? ' (quick mode)' : ''}`);
+  await admin(`CREATE DATABASE ${name}`);
+  const db = createDatabase({
+    connectionString: url.toString(),
+    max: 10,
+    applicationName: 'tideline-bench',
+  });
+  const figures: Figure[] = [];
+  try {
+    await migrateToLatest(db);
+    const version = await sql<{ server_version: string }>`SHOW server_version`.execute(db);
+    const report: Report = {
+      machine: machineInfo({ postgres: version.rows[0]?.server_version ?? 'unknown' }),
+      quick: benchEnv.quick,
+      startedAt: new Date().toISOString(),
+      figures,
+    };
+    figures.push(
+      ...(await eventStoreSuite({ db, quick: benchEnv.quick, progress })).map(withRatio),
+    );
+    const results = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));
+    await writeReport(report, results('latest.json'), results('latest.md'));
+    for (const f of figures) {
+      const ratio = f.ratio === undefined ? '' : `  (×${f.ratio} of baseline ${f.baseline})`;
+      progress(`${f.name}: ${f.value} ${f.unit}${ratio}`);
+    }
+    progress('wrote bench/results/latest.json and latest.md');
+  } finally {
+    await db.destroy();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}
+
+await main();

@@ -1,0 +1,8 @@
+export {
+  type Delivery,
+  deliveries,
+  recordingMigrations,
+  recordingProjection,
+} from './recording-projection.js';
+export { createTestDatabase, type TestDatabase } from './test-database.js';
+export { waitFor } from './wait-for.js';
