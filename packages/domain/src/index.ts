@@ -1,0 +1,132 @@
+export {
+  type ActivityBatchInput,
+  type ActivityInput,
+  type ActivityRemoveInput,
+  activityBatchInputSchema,
+  activityInputSchema,
+  activityRemoveInputSchema,
+  activityTimeSchema,
+  maxActivityBatch,
+  maxActivityRecipients,
+  maxActivityTextLength,
+  recipientsSchema,
+  type StoredActivity,
+  storedActivitySchema,
+  toStoredActivity,
+  utcTimeSchema,
+} from './activity.js';
+export {
+  type ActivityId,
+  activityIdPattern,
+  activityIdRandomBytes,
+  activityIdSchema,
+  activityIdTime,
+  formatActivityId,
+} from './activity-id.js';
+export {
+  type ActivityUpdateInput,
+  activityUpdateInputSchema,
+  applyExtraUpdate,
+  maxExtraPathSegments,
+  maxExtraPathsPerUpdate,
+} from './activity-update.js';
+export {
+  type AggregatableActivity,
+  type AggregationKey,
+  type AggregationKeyPart,
+  aggregationKeyOf,
+  aggregationKeyPartSchema,
+  aggregationKeyParts,
+  aggregationKeySchema,
+} from './aggregation-key.js';
+export {
+  type ErrorCode,
+  errorCodes,
+  errorCodeTable,
+  type FieldError,
+  httpStatusOf,
+  isTidelineError,
+  TidelineError,
+  type TidelineErrorDetails,
+  type TrpcErrorCode,
+  trpcCodeOf,
+} from './errors.js';
+export {
+  type ActivityAdded,
+  type ActivityAddedData,
+  type ActivityRemoved,
+  type ActivityRemovedData,
+  type ActivityUpdated,
+  type ActivityUpdatedData,
+  activityAddedDataSchema,
+  activityRemovedDataSchema,
+  activityUpdatedDataSchema,
+  type Event,
+  eventDataSchemas,
+  type FeedFollowed,
+  type FeedFollowedData,
+  type FeedMarked,
+  type FeedMarkedData,
+  type FeedUnfollowed,
+  type FeedUnfollowedData,
+  feedFollowedDataSchema,
+  feedMarkedDataSchema,
+  feedUnfollowedDataSchema,
+  isTidelineEventType,
+  type TidelineEvent,
+  type TidelineEventType,
+  tidelineEventSchema,
+  tidelineEventTypes,
+} from './events.js';
+export { type Extra, extraSchema, maxExtraBytes } from './extra.js';
+export {
+  type Feed,
+  type FeedRef,
+  feedGroupNamePattern,
+  feedGroupNameSchema,
+  feedIdPattern,
+  feedIdSchema,
+  feedRefSchema,
+  feedSchema,
+  formatFeed,
+  parseFeed,
+} from './feed.js';
+export {
+  defaultAggregationKeys,
+  defaultFeedGroups,
+  type FeedGroupConfig,
+  type FeedGroupKind,
+  feedGroupConfigSchema,
+  feedGroupConfigsSchema,
+  feedGroupKinds,
+  findFeedGroup,
+} from './feed-groups.js';
+export {
+  defaultCopyLimit,
+  type FollowInput,
+  type FollowManyInput,
+  followInputSchema,
+  followManyInputSchema,
+  maxCopyLimit,
+  maxFollowBatch,
+  type UnfollowInput,
+  unfollowInputSchema,
+} from './follow.js';
+export { readableIssueMessage } from './issue-messages.js';
+export {
+  findJsonProblems,
+  type JsonObject,
+  type JsonPrimitive,
+  type JsonValue,
+  jsonByteLength,
+  jsonValueSchema,
+  maxJsonDepth,
+} from './json.js';
+export {
+  type MarkInput,
+  type MarkTarget,
+  markInputSchema,
+  markTargetSchema,
+  maxMarkedGroups,
+} from './mark.js';
+export { formatIssues, formatPath, parseInput, validationError } from './validate.js';
