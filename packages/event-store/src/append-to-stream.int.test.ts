@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendToStreams } from './append-to-stream.js';
 import { IdempotencyConflictError, VersionConflictError } from './errors.js';
 import { createEventStore, type EventStore } from './event-store.js';
 import { readStream } from './read-stream.js';
@@ -164,6 +165,36 @@ describe('appendToStream', () => {
       limit: 2,
     });
     expect(page.map((e) => e.streamVersion)).toEqual([3, 2]);
+  });
+});
+
+describe('appendToStreams', () => {
+  it('appends to several streams in one transaction', async () => {
+    const [a, b] = [newStream(), newStream()];
+    const results = await testDb.db.transaction().execute((tx) =>
+      appendToStreams(tx, [
+        { streamId: a, events: [event(1)] },
+        { streamId: b, events: [event(2), event(3)], expectedVersion: 'no_stream' },
+      ]),
+    );
+    expect(results.map((r) => r.streamVersion)).toEqual([1, 2]);
+    expect(await eventCount(a)).toBe(1);
+    expect(await eventCount(b)).toBe(2);
+  });
+
+  it('writes nothing to any stream when one of them conflicts', async () => {
+    const [a, b] = [newStream(), newStream()];
+    await store.appendToStream(b, [event()]);
+    await expect(
+      testDb.db.transaction().execute((tx) =>
+        appendToStreams(tx, [
+          { streamId: a, events: [event(1)] },
+          { streamId: b, events: [event(2)], expectedVersion: 'no_stream' },
+        ]),
+      ),
+    ).rejects.toMatchObject({ code: 'VERSION_CONFLICT', streamId: b });
+    expect(await eventCount(a)).toBe(0);
+    expect(await eventCount(b)).toBe(1);
   });
 });
 

@@ -23,19 +23,24 @@ export const MAX_EVENTS_PER_APPEND = 1000;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+export interface StreamAppend extends AppendOptions {
+  streamId: string;
+  events: readonly NewEvent[];
+}
+
 /**
  * Appends events to one stream inside the caller's transaction.
  *
  * Concurrent appends to one stream queue up on a lock instead of failing (for `any`), and
- * re-check the expected version once they hold it (for a number). A retried append — the same event ids —
- * returns the first result and writes nothing.
+ * re-check the expected version once they hold it (for a number). A retried append — the
+ * same event ids — returns the first result and writes nothing.
  *
  * Run it in a transaction, as its first write: a failure after the version bump must roll
- * the bump back, and see `lockStream` for why nothing may be written before it.
+ * the bump back, and see `lockStreams` for why nothing may be written before it.
  *
  * @example
  * await db.transaction().execute((tx) =>
- *   appendToStream(tx, 'feed-user:ana', [{ type: 'ActivityAdded', data }], { expectedVersion: 3 }),
+ *   appendToStream(tx, 'feed:user:ana', [{ type: 'ActivityAdded', data }], { expectedVersion: 3 }),
  * );
  */
 export async function appendToStream(
@@ -44,66 +49,131 @@ export async function appendToStream(
   events: readonly NewEvent[],
   options: AppendOptions = {},
 ): Promise<AppendResult> {
-  const expected = options.expectedVersion ?? 'any';
-  if (events.length === 0) throw new RangeError('appendToStream needs at least one event');
+  const [result] = await appendToStreams(tx, [{ streamId, events, ...options }]);
+  if (!result) throw new Error('appendToStreams returned no result');
+  return result;
+}
+
+/**
+ * Appends to several streams atomically (e.g. one stream per follow edge), with the same
+ * guarantees per stream as `appendToStream`. Results come back in the order given.
+ *
+ * @example
+ * await appendToStreams(tx, edges.map((edge) => ({ streamId: edge.stream, events: [edge.event] })));
+ */
+export async function appendToStreams(
+  tx: QueryExecutorProvider,
+  appends: readonly StreamAppend[],
+): Promise<AppendResult[]> {
+  const prepared = appends.map(prepare);
+  if (new Set(prepared.map((p) => p.streamId)).size !== prepared.length) {
+    throw new RangeError('appendToStreams takes each stream once');
+  }
+  const allIds = prepared.flatMap((p) => p.ids);
+  if (new Set(allIds).size !== allIds.length) {
+    throw new IdempotencyConflictError(
+      prepared[0]?.streamId ?? '',
+      'an append repeats an event id',
+    );
+  }
+  const stored = await findStoredEvents(tx, allIds);
+  const results: (AppendResult | undefined)[] = prepared.map((p) => retriedResult(p, stored));
+  const pending = prepared.filter((_, index) => results[index] === undefined);
+  if (pending.length === 0) return results as AppendResult[];
+
+  await lockStreams(
+    tx,
+    pending.map((p) => p.streamId),
+  );
+  const rows = [];
+  for (const append of pending) {
+    const lastVersion = await reserveVersions(
+      tx,
+      append.streamId,
+      append.events.length,
+      append.expected,
+    );
+    const firstVersion = lastVersion - append.events.length + 1;
+    rows.push(
+      ...append.events.map((event, index) => ({
+        stream_id: append.streamId,
+        version: firstVersion + index,
+        event_id: append.ids[index],
+        type: event.type,
+        data: event.data,
+        metadata: event.metadata ?? {},
+      })),
+    );
+  }
+  const inserted = await sql<{
+    stream_id: string;
+    stream_version: number;
+    position: number;
+    transaction_id: string;
+  }>`
+    INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
+    SELECT r.stream_id, r.version, r.event_id, r.type, r.data, r.metadata
+    FROM jsonb_to_recordset(${JSON.stringify(rows.map((row, n) => ({ ...row, n })))}::jsonb)
+      AS r(stream_id text, version bigint, event_id uuid, type text, data jsonb, metadata jsonb, n int)
+    ORDER BY r.n
+    RETURNING stream_id, stream_version, position, transaction_id::text AS transaction_id`.execute(
+    tx,
+  );
+  const lastOfStream = new Map<string, (typeof inserted.rows)[number]>();
+  for (const row of inserted.rows) {
+    const seen = lastOfStream.get(row.stream_id);
+    if (!seen || row.stream_version > seen.stream_version) lastOfStream.set(row.stream_id, row);
+  }
+  return prepared.map((append, index) => {
+    const earlier = results[index];
+    if (earlier) return earlier;
+    const last = lastOfStream.get(append.streamId);
+    if (!last) throw new Error(`no event was inserted into ${append.streamId}`);
+    return { streamVersion: last.stream_version, position: positionOfRow(last), duplicate: false };
+  });
+}
+
+interface PreparedAppend {
+  streamId: string;
+  events: readonly NewEvent[];
+  ids: string[];
+  expected: ExpectedVersion;
+}
+
+function prepare(append: StreamAppend): PreparedAppend {
+  const { streamId, events } = append;
+  if (events.length === 0) throw new RangeError('an append needs at least one event');
   if (events.length > MAX_EVENTS_PER_APPEND) {
-    throw new RangeError(`appendToStream takes at most ${MAX_EVENTS_PER_APPEND} events`);
+    throw new RangeError(`an append takes at most ${MAX_EVENTS_PER_APPEND} events`);
   }
   const ids = events.map((event) => event.id ?? randomUUID());
   const badId = ids.find((id) => !UUID.test(id));
   if (badId !== undefined) throw new RangeError(`event id ${badId} is not a UUID`);
-  if (new Set(ids).size !== ids.length) {
-    throw new IdempotencyConflictError(streamId, 'an append repeats an event id');
-  }
-
-  const retried = await findRetriedAppend(tx, streamId, ids);
-  if (retried) return retried;
-
-  await lockStream(tx, streamId);
-
-  const lastVersion = await reserveVersions(tx, streamId, events.length, expected);
-  const firstVersion = lastVersion - events.length + 1;
-  const rows = events.map((event, index) => ({
-    version: firstVersion + index,
-    event_id: ids[index],
-    type: event.type,
-    data: event.data,
-    metadata: event.metadata ?? {},
-  }));
-  const inserted = await sql<{ position: number; transaction_id: string }>`
-    INSERT INTO events (stream_id, stream_version, event_id, type, data, metadata)
-    SELECT ${streamId}, r.version, r.event_id, r.type, r.data, r.metadata
-    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS r(version bigint, event_id uuid, type text, data jsonb, metadata jsonb)
-    ORDER BY r.version
-    RETURNING position, transaction_id::text AS transaction_id`.execute(tx);
-  const last = inserted.rows.reduce((a, b) => (b.position > a.position ? b : a));
-  return {
-    streamVersion: lastVersion,
-    position: positionOfRow(last),
-    duplicate: false,
-  };
+  return { streamId, events, ids, expected: append.expectedVersion ?? 'any' };
 }
 
 /**
- * Serializes appends to one stream before the transaction gets its id.
+ * Serializes appends to each stream before the transaction gets its id.
  *
  * Readers deliver events in transaction-id order, and a transaction id is handed out at
  * a transaction's first write. Were the stream row's lock the first thing taken, a waiting
  * append could hold a lower transaction id than the append it waits for, and its later
- * stream version would be delivered first. An advisory lock needs no transaction id, so
- * the id is assigned only once the lock is held: stream order and delivery order agree.
- * That is also why the append must be the transaction's first write.
+ * stream version would be delivered first. Advisory locks need no transaction id, so the
+ * id is assigned only once every lock is held: stream order and delivery order agree.
+ * That is also why the append must be the transaction's first write. Locks are taken in
+ * one order (by hash) so two multi-stream appends cannot deadlock.
  */
-async function lockStream(tx: QueryExecutorProvider, streamId: string): Promise<void> {
+async function lockStreams(tx: QueryExecutorProvider, streamIds: readonly string[]): Promise<void> {
   const result = await sql<{ xid: string | null }>`
     SELECT pg_current_xact_id_if_assigned()::text AS xid`.execute(tx);
   if (result.rows[0]?.xid) {
-    throw new Error('appendToStream must be the first write of its transaction');
+    throw new Error('appending must be the first write of its transaction');
   }
-  await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`tideline-stream:${streamId}`}, 0))`.execute(
-    tx,
-  );
+  await sql`
+    SELECT count(pg_advisory_xact_lock(h)) FROM (
+      SELECT DISTINCT hashtextextended('tideline-stream:' || s, 0) AS h
+      FROM unnest(${streamIds}::text[]) AS s ORDER BY 1
+    ) AS ordered`.execute(tx);
 }
 
 /**
@@ -154,44 +224,47 @@ async function currentVersion(tx: QueryExecutorProvider, streamId: string): Prom
   return result.rows[0]?.version ?? 0;
 }
 
-/** The earlier result when every id was appended before, in this stream and this order. */
-async function findRetriedAppend(
+interface StoredRow {
+  event_id: string;
+  stream_id: string;
+  stream_version: number;
+  position: number;
+  transaction_id: string;
+}
+
+async function findStoredEvents(
   tx: QueryExecutorProvider,
-  streamId: string,
   ids: readonly string[],
-): Promise<AppendResult | undefined> {
-  const found = await sql<{
-    event_id: string;
-    stream_id: string;
-    stream_version: number;
-    position: number;
-    transaction_id: string;
-  }>`
+): Promise<Map<string, StoredRow>> {
+  const found = await sql<StoredRow>`
     SELECT event_id, stream_id, stream_version, position, transaction_id::text AS transaction_id
-    FROM events WHERE event_id = ANY(${ids}::uuid[])
-    ORDER BY stream_version`.execute(tx);
-  if (found.rows.length === 0) return undefined;
-  const byId = new Map(found.rows.map((row) => [row.event_id.toLowerCase(), row]));
-  const stored = ids.map((id) => byId.get(id.toLowerCase()));
-  const first = stored[0];
+    FROM events WHERE event_id = ANY(${ids}::uuid[])`.execute(tx);
+  return new Map(found.rows.map((row) => [row.event_id.toLowerCase(), row]));
+}
+
+/** The earlier result when every id was appended before, in this stream and this order. */
+function retriedResult(
+  append: PreparedAppend,
+  stored: ReadonlyMap<string, StoredRow>,
+): AppendResult | undefined {
+  const rows = append.ids.map((id) => stored.get(id.toLowerCase()));
+  const found = rows.filter((row) => row !== undefined);
+  if (found.length === 0) return undefined;
+  const first = rows[0];
   const isSameAppend =
     first !== undefined &&
-    stored.every(
+    rows.every(
       (row, index) =>
         row !== undefined &&
-        row.stream_id === streamId &&
+        row.stream_id === append.streamId &&
         row.stream_version === first.stream_version + index,
     );
-  if (!isSameAppend) {
+  const last = rows[rows.length - 1];
+  if (!isSameAppend || !last) {
     throw new IdempotencyConflictError(
-      streamId,
-      `${found.rows.length} of ${ids.length} event ids were appended before, not as this same append`,
+      append.streamId,
+      `${found.length} of ${rows.length} event ids were appended before, not as this same append`,
     );
   }
-  const last = found.rows[found.rows.length - 1] ?? first;
-  return {
-    streamVersion: last.stream_version,
-    position: positionOfRow(last),
-    duplicate: true,
-  };
+  return { streamVersion: last.stream_version, position: positionOfRow(last), duplicate: true };
 }

@@ -1,0 +1,70 @@
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import { applyMigrations } from './apply-migrations.js';
+import { childProcessEnv, type LauncherEnv } from './env.js';
+import { redactUrl } from './local-stack/redact-url.js';
+import { resolveLocalStack } from './local-stack/resolve-local-stack.js';
+import { entryPoint, type SupervisedChild, superviseChild } from './supervisor/supervise-child.js';
+
+/** How long a child may take to drain before it is killed. */
+const CHILD_STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Runs the whole service until `signal` aborts: resolves PostgreSQL and Redis, applies
+ * migrations, supervises one API server and `WORKERS` workers, then stops the children and
+ * whatever it started. Resolves after a clean shutdown; rejects when start-up fails.
+ */
+export async function runLauncher(
+  env: LauncherEnv,
+  logger: Logger,
+  signal: AbortSignal,
+): Promise<void> {
+  const stack = await resolveLocalStack(env, logger);
+  const children: SupervisedChild[] = [];
+  try {
+    if (signal.aborted) return;
+    await applyMigrations(stack.postgres.url, logger);
+    if (signal.aborted) return;
+
+    const shared = {
+      DATABASE_URL: stack.postgres.url,
+      REDIS_URL: stack.redis.url,
+      LOG_LEVEL: env.LOG_LEVEL,
+    };
+    children.push(
+      superviseChild(
+        {
+          name: 'server',
+          file: entryPoint('@tideline/server/main'),
+          env: childProcessEnv({ ...shared, PORT: String(env.PORT) }),
+        },
+        logger,
+      ),
+    );
+    for (let id = 1; id <= env.WORKERS; id++) {
+      children.push(
+        superviseChild(
+          {
+            name: `worker-${id}`,
+            file: entryPoint('@tideline/worker/main'),
+            env: childProcessEnv({ ...shared, WORKER_ID: String(id) }),
+          },
+          logger,
+        ),
+      );
+    }
+    logger.info(
+      {
+        port: env.PORT,
+        workers: env.WORKERS,
+        postgres: { url: redactUrl(stack.postgres.url), source: stack.postgres.source },
+        redis: { url: redactUrl(stack.redis.url), source: stack.redis.source },
+      },
+      'tideline is starting',
+    );
+    if (!signal.aborted) await once(signal, 'abort');
+  } finally {
+    await Promise.all(children.map((child) => child.stop(CHILD_STOP_TIMEOUT_MS)));
+    await stack.stop();
+  }
+}

@@ -1,0 +1,25 @@
+import type { Server } from 'node:http';
+
+/** How often keep-alive connections that went idle during the drain are closed. */
+const IDLE_SWEEP_MS = 50;
+
+/**
+ * Stops accepting connections, lets in-flight requests finish, and closes keep-alive
+ * connections as soon as they are idle (a connection whose request finishes mid-drain
+ * would otherwise hold the close up until its keep-alive timeout). After `timeoutMs`,
+ * remaining connections are cut.
+ */
+export async function closeHttpServer(server: Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+  });
+  server.closeIdleConnections();
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  const deadline = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+    clearTimeout(deadline);
+  }
+}

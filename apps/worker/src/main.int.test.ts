@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { inheritedEnv } from './env.js';
+
+const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Polls until the output holds `text`, or fails at the deadline. */
+async function waitForOutput(output: string[], text: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output.join('').includes(text)) {
+    if (Date.now() > deadline)
+      throw new Error(`no "${text}" within ${timeoutMs} ms:\n${output.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('worker process', () => {
+  it('connects, reports ready, and exits 0 on SIGTERM', async () => {
+    // The local services; the `postgres` database exists on every PostgreSQL.
+    const child = spawn(process.execPath, ['--import', 'tsx', mainFile], {
+      env: inheritedEnv({
+        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        WORKER_ID: 'test',
+      }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+    const exited = once(child, 'exit');
+
+    try {
+      await waitForOutput(output, '"msg":"worker ready"', 30_000);
+      child.kill('SIGTERM');
+      const [code] = await exited;
+      expect(code, output.join('')).toBe(0);
+      expect(output.join('')).toContain('"msg":"worker stopped"');
+      expect(output.join('')).toContain('"workerId":"test"');
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+  });
+});

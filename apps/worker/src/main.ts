@@ -1,0 +1,61 @@
+import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { pino } from 'pino';
+import { loadEnv } from './env.js';
+import { projections } from './projections.js';
+import { runWorker } from './run-worker.js';
+
+const env = loadEnv();
+const logger = pino({
+  name: 'worker',
+  level: env.LOG_LEVEL,
+  base: { pid: process.pid, workerId: env.WORKER_ID },
+});
+const applicationName = `tideline-worker${env.WORKER_ID ? `-${env.WORKER_ID}` : ''}`;
+const db = createDatabase<EventStoreTables>({
+  connectionString: env.DATABASE_URL,
+  applicationName,
+});
+const redis = new Redis(env.REDIS_URL, {
+  connectionName: applicationName,
+  maxRetriesPerRequest: 3,
+});
+redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+
+const controller = new AbortController();
+const stop = (reason: string) => {
+  if (controller.signal.aborted) return;
+  logger.info({ reason }, 'shutting down');
+  controller.abort();
+};
+process.on('SIGINT', () => stop('SIGINT'));
+process.on('SIGTERM', () => stop('SIGTERM'));
+// Started by the launcher with an IPC channel: its closing means the launcher is gone.
+process.on('disconnect', () => stop('launcher exited'));
+
+let exitCode = 0;
+try {
+  // Fail at start, not at the first event, when a backing service is missing.
+  await Promise.all([sql`select 1`.execute(db), redis.ping()]);
+  await runWorker({
+    db,
+    connectionString: env.DATABASE_URL,
+    projections: projections(),
+    logger,
+    signal: controller.signal,
+  });
+} catch (error) {
+  logger.fatal({ err: error }, 'worker failed');
+  exitCode = 1;
+} finally {
+  await Promise.allSettled([db.destroy(), closeRedis()]);
+}
+logger.info('worker stopped');
+process.exit(exitCode);
+
+/** QUIT lets pending replies arrive; a client that is not connected would wait for a reconnect. */
+async function closeRedis(): Promise<void> {
+  if (redis.status === 'ready') await redis.quit();
+  else redis.disconnect();
+}
