@@ -2,7 +2,9 @@ export {
   type AppendOptions,
   type AppendResult,
   appendToStream,
+  appendToStreams,
   MAX_EVENTS_PER_APPEND,
+  type StreamAppend,
 } from './append-to-stream.js';
 export { countEventsAfter, readCheckpoint, type StartFrom } from './checkpoints.js';
 export {
@@ -15,7 +17,15 @@ export { type CreateDatabaseOptions, createDatabase } from './database.js';
 export { type ExpectedVersion, IdempotencyConflictError, VersionConflictError } from './errors.js';
 export { createEventStore, type EventStore } from './event-store.js';
 export { eventStoreMigrations, type MigrationReport, migrateToLatest } from './migrate.js';
-export { comparePositions, decodePosition, isPosition, type Position, START } from './position.js';
+export {
+  comparePositions,
+  decodePosition,
+  encodePosition,
+  isPosition,
+  type Position,
+  positionOfRow,
+  START,
+} from './position.js';
 export {
   type BatchOptions,
   defaultRetryPolicy,

@@ -1,0 +1,87 @@
+import { Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { FeedsConfig } from './config.js';
+import type { FanoutJob, FanoutQueue } from './jobs.js';
+import { processFanoutJob } from './process-fanout-job.js';
+
+const QUEUE_NAME = 'fanout';
+
+/** BullMQ keys share one hash tag, so the whole queue sits in one Redis Cluster slot. */
+function queuePrefix(config: FeedsConfig): string {
+  return `${config.redisPrefix}{fanout}`;
+}
+
+/**
+ * The fan-out queue on BullMQ. Jobs carry their own id, so the same job enqueued twice
+ * (a projector batch replayed after a crash) is stored once; failed jobs retry with
+ * exponential backoff.
+ *
+ * @example
+ * const queue = createFanoutQueue({ connection: redis, config });
+ * await queue.enqueue(jobs);
+ */
+export function createFanoutQueue({
+  connection,
+  config,
+}: {
+  connection: Redis;
+  config: FeedsConfig;
+}) {
+  const queue = new Queue(QUEUE_NAME, { connection, prefix: queuePrefix(config) });
+  const api: FanoutQueue & { depth(): Promise<number>; close(): Promise<void> } = {
+    async enqueue(jobs: readonly FanoutJob[]) {
+      if (jobs.length === 0) return;
+      await queue.addBulk(
+        jobs.map((job) => ({
+          name: job.kind,
+          data: job,
+          opts: {
+            jobId: job.jobId,
+            attempts: 20,
+            backoff: { type: 'exponential', delay: 100 },
+            removeOnComplete: { age: 3600, count: 10_000 },
+            removeOnFail: { age: 7 * 24 * 3600 },
+          },
+        })),
+      );
+    },
+    /** Jobs waiting, delayed or running: the fan-out backlog, for metrics. */
+    async depth() {
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      return Object.values(counts).reduce((sum, n) => sum + n, 0);
+    },
+    close: () => queue.close(),
+  };
+  return api;
+}
+
+/**
+ * Drains the fan-out queue. Run any number of these, in any processes.
+ *
+ * @example
+ * const worker = createFanoutWorker({ connection, redis, config, concurrency: 8 });
+ * await worker.close();
+ */
+export function createFanoutWorker({
+  connection,
+  redis,
+  config,
+  concurrency = 8,
+}: {
+  /** BullMQ's own connection; it needs `maxRetriesPerRequest: null`. */
+  connection: Redis;
+  /** Where timelines live (usually the same server). */
+  redis: Redis;
+  config: FeedsConfig;
+  concurrency?: number;
+}): Worker<FanoutJob, number> {
+  return new Worker<FanoutJob, number>(
+    QUEUE_NAME,
+    (job) => processFanoutJob(redis, config, job.data),
+    {
+      connection,
+      prefix: queuePrefix(config),
+      concurrency,
+    },
+  );
+}

@@ -1,0 +1,191 @@
+import type {
+  ActivityAddedData,
+  ActivityRemovedData,
+  ActivityUpdatedData,
+  FeedFollowedData,
+  FeedUnfollowedData,
+} from '@tideline/domain';
+import type { Projection, StoredEvent } from '@tideline/event-store';
+import type { Redis } from 'ioredis';
+import { sql, type Transaction } from 'kysely';
+import type { FeedsConfig } from './config.js';
+import { batches, type FanoutJob, type FanoutQueue } from './jobs.js';
+import {
+  entryOf,
+  type FollowChange,
+  ownFeeds,
+  recordActivityAdded,
+  recordActivityRemoved,
+  recordActivityUpdated,
+  recordFollowed,
+  recordUnfollowed,
+} from './read-model/apply-events.js';
+import { contributedEntries, edgesTo, followerCount } from './read-model/feed-queries.js';
+import { formatGuard } from './redis/keys.js';
+import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
+import { withTimelineScripts } from './redis/scripts.js';
+import { type ScriptedPipeline, timelineWrites } from './redis/timeline-writes.js';
+
+export interface FeedProjectorDeps {
+  redis: Redis;
+  queue: FanoutQueue;
+  config: FeedsConfig;
+}
+
+type Writes = ReturnType<typeof timelineWrites>;
+
+/**
+ * The feed projector: keeps the follow graph and activities in PostgreSQL (in the
+ * consumer's transaction), the direct sets and body cache in Redis, and puts write
+ * fan-out on the queue. It holds the regeneration lock for the batch, so a read that
+ * rebuilds a feed from PostgreSQL never interleaves with it.
+ *
+ * @example
+ * const consumer = createConsumer({ db, connectionString, projection: feedProjector({ redis, queue, config }) });
+ */
+export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
+  const redis = withTimelineScripts(deps.redis);
+  const { config } = deps;
+  return {
+    name: 'feeds',
+    handles: [
+      'ActivityAdded',
+      'ActivityUpdated',
+      'ActivityRemoved',
+      'FeedFollowed',
+      'FeedUnfollowed',
+    ],
+    async apply(events, { tx }) {
+      await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
+      const pipeline = redis.pipeline() as ScriptedPipeline;
+      const writes = timelineWrites(pipeline, config.redisPrefix, config.timelineMax);
+      const jobs: FanoutJob[] = [];
+      for (const event of events) await applyEvent(tx, event, writes, jobs, config);
+      const results = (await pipeline.exec()) ?? [];
+      const failed = results.find(([error]) => error);
+      if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
+      await deps.queue.enqueue(jobs);
+    },
+    async reset({ tx }) {
+      await sql`TRUNCATE feed_activities, feed_entries, follows, kept_follows, follower_counts`.execute(
+        tx,
+      );
+    },
+  };
+}
+
+async function applyEvent(
+  tx: Transaction<unknown>,
+  event: StoredEvent,
+  writes: Writes,
+  jobs: FanoutJob[],
+  config: FeedsConfig,
+): Promise<void> {
+  switch (event.type) {
+    case 'ActivityAdded': {
+      const activity = event.data as ActivityAddedData;
+      if (!(await recordActivityAdded(tx, activity, event.position))) return;
+      const entry = entryOf(activity);
+      const feeds = ownFeeds(activity);
+      writes.cacheBody(activity.id, activity);
+      writes.addDirect(feeds, entry);
+      for (const [feedIndex, author] of feeds.entries()) {
+        const followers = await followerCount(tx, author);
+        if (followers === 0 || followers > config.fanoutThreshold) continue;
+        const edges = await edgesTo(tx, author, entry);
+        batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+          jobs.push({
+            kind: 'deliver',
+            jobId: `${event.eventId}.deliver.${feedIndex}.${index}`,
+            author,
+            id: activity.id,
+            timeMs: entry.timeMs,
+            followers: batch.map((edge) => edge.source),
+          });
+        });
+      }
+      return;
+    }
+    case 'ActivityUpdated': {
+      const body = await recordActivityUpdated(tx, event.data as ActivityUpdatedData);
+      if (body) writes.cacheBody(body.id, body);
+      return;
+    }
+    case 'ActivityRemoved': {
+      const removal = event.data as ActivityRemovedData;
+      const removed = await recordActivityRemoved(tx, removal, event.position);
+      if (!removed) return;
+      writes.tombstone(removal.id);
+      writes.removeDirect(removed.feeds, removal.id);
+      for (const [feedIndex, author] of removed.feeds.entries()) {
+        const followers = await followerCount(tx, author);
+        if (followers === 0) continue;
+        const edges = await edgesTo(tx, author, removed.entry);
+        batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+          jobs.push({
+            kind: 'retract',
+            jobId: `${event.eventId}.retract.${feedIndex}.${index}`,
+            id: removal.id,
+            followers: batch.map((edge) => edge.source),
+          });
+        });
+      }
+      return;
+    }
+    case 'FeedFollowed': {
+      const change = await recordFollowed(tx, event.data as FeedFollowedData, event.position);
+      if (!change) return;
+      const { edge } = change;
+      const mode = change.after > config.fanoutThreshold ? 'read' : 'write';
+      const copied =
+        mode === 'write'
+          ? await contributedEntries(tx, edge.source, {
+              limit: config.timelineMax,
+              targets: { only: edge.target },
+              kept: false,
+              threshold: config.fanoutThreshold,
+            })
+          : [];
+      writes.attachEdge(edge.source, edge.target, mode, formatGuard(edge), copied);
+      await queueModeChange(tx, event, change, jobs, config);
+      return;
+    }
+    case 'FeedUnfollowed': {
+      const change = await recordUnfollowed(tx, event.data as FeedUnfollowedData, event.position);
+      if (!change) return;
+      const timeline = await contributedEntries(tx, change.edge.source, {
+        limit: config.timelineMax,
+        targets: 'write',
+        kept: true,
+        threshold: config.fanoutThreshold,
+      });
+      writes.detachEdge(change.edge.source, change.edge.target, timeline);
+      await queueModeChange(tx, event, change, jobs, config);
+      return;
+    }
+  }
+}
+
+/** When a follow or unfollow moves the target across the threshold, move every edge. */
+async function queueModeChange(
+  tx: Transaction<unknown>,
+  event: StoredEvent,
+  change: FollowChange,
+  jobs: FanoutJob[],
+  config: FeedsConfig,
+): Promise<void> {
+  const wasRead = change.before > config.fanoutThreshold;
+  const isRead = change.after > config.fanoutThreshold;
+  if (wasRead === isRead) return;
+  const author = change.edge.target;
+  const edges = await edgesTo(tx, author);
+  batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+    jobs.push({
+      kind: 'mode',
+      jobId: `${event.eventId}.mode.${index}`,
+      author,
+      mode: isRead ? 'read' : 'write',
+      edges: batch.map((edge) => ({ follower: edge.source, guard: formatGuard(edge) })),
+    });
+  });
+}

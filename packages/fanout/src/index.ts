@@ -1,0 +1,22 @@
+export { type AddedActivity, addActivities, addActivity } from './commands/add-activities.js';
+export type { CommandContext } from './commands/command-context.js';
+export { type FollowResult, follow, followMany, unfollow } from './commands/follow-feeds.js';
+export { removeActivity } from './commands/remove-activity.js';
+export { updateActivity } from './commands/update-activity.js';
+export { defaultFeedsConfig, type FeedsConfig } from './config.js';
+export { decodeCursor, encodeCursor } from './cursor.js';
+export { createFanoutQueue, createFanoutWorker } from './fanout-queue.js';
+export { type FeedProjectorDeps, feedProjector } from './feed-projector.js';
+export type { FanoutJob, FanoutQueue } from './jobs.js';
+export { feedMigrations } from './migrations/index.js';
+export { processFanoutJob } from './process-fanout-job.js';
+export { contentPage, type Entry } from './read-model/feed-queries.js';
+export { feedKeys } from './redis/keys.js';
+export { regenerateFeed } from './redis/regenerate-feed.js';
+export { feedStream, followStream } from './streams.js';
+export {
+  createTimelineReader,
+  type FeedPage,
+  type ReadFeedOptions,
+  type TimelineReader,
+} from './timeline-reader.js';

@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as feeds from './0100-feeds.js';
+
+/** The feed read models' migrations, to pass to `migrateToLatest` beside the event store's. */
+export const feedMigrations: Readonly<Record<string, Migration>> = {
+  '0100-feeds': feeds,
+};

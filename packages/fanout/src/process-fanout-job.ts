@@ -1,0 +1,61 @@
+import type { Redis } from 'ioredis';
+import type { FeedsConfig } from './config.js';
+import type { FanoutJob } from './jobs.js';
+import { activityKey, feedKeys } from './redis/keys.js';
+import { withTimelineScripts } from './redis/scripts.js';
+import { type ScriptedPipeline, TOMBSTONE } from './redis/timeline-writes.js';
+
+/**
+ * Carries out one fan-out job in one pipelined round trip (two for deliveries, which first
+ * make sure the activity was not removed meanwhile). Every step is idempotent and guarded
+ * per follower, so retries, duplicates and late jobs are harmless. Returns how many
+ * timelines changed.
+ *
+ * @example
+ * await processFanoutJob(redis, config, job.data);
+ */
+export async function processFanoutJob(
+  redis: Redis,
+  config: FeedsConfig,
+  job: FanoutJob,
+): Promise<number> {
+  const scripted = withTimelineScripts(redis);
+  const prefix = config.redisPrefix;
+  const pipeline = scripted.pipeline() as ScriptedPipeline;
+  switch (job.kind) {
+    case 'deliver': {
+      // A removal that overtook this job leaves a tombstone: deliver nothing.
+      if ((await redis.get(activityKey(prefix, job.id))) === TOMBSTONE) return 0;
+      for (const follower of job.followers) {
+        const keys = feedKeys(prefix, follower);
+        pipeline.tlDeliver(
+          keys.live,
+          keys.fow,
+          keys.tl,
+          job.author,
+          job.timeMs,
+          job.id,
+          config.timelineMax,
+        );
+      }
+      break;
+    }
+    case 'retract':
+      for (const follower of job.followers) pipeline.zrem(feedKeys(prefix, follower).tl, job.id);
+      break;
+    case 'mode':
+      for (const { follower, guard } of job.edges) {
+        const keys = feedKeys(prefix, follower);
+        const [target, other] = job.mode === 'read' ? [keys.for, keys.fow] : [keys.fow, keys.for];
+        pipeline.tlAddModeIfSameEdge(keys.live, target, other, job.author, guard);
+      }
+      break;
+  }
+  const results = (await pipeline.exec()) ?? [];
+  let changed = 0;
+  for (const [error, result] of results) {
+    if (error) throw error;
+    changed += Number(result) > 0 ? 1 : 0;
+  }
+  return changed;
+}

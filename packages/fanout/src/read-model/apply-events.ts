@@ -1,0 +1,149 @@
+import type {
+  ActivityAddedData,
+  ActivityRemovedData,
+  ActivityUpdatedData,
+  Feed,
+  FeedFollowedData,
+  FeedUnfollowedData,
+} from '@tideline/domain';
+import { type QueryExecutorProvider, sql } from 'kysely';
+import { cutoffFor, type EdgeRow, type Entry } from './feed-queries.js';
+
+/** The feeds an activity is delivered to directly: its feed and its `to` feeds. */
+export function ownFeeds(activity: Pick<ActivityAddedData, 'feed' | 'to'>): Feed[] {
+  return [...new Set([activity.feed, ...activity.to])];
+}
+
+export function entryOf(activity: Pick<ActivityAddedData, 'id' | 'time'>): Entry {
+  return { timeMs: Date.parse(activity.time), id: activity.id };
+}
+
+/** Records a new activity and its direct feeds. False when it was recorded before. */
+export async function recordActivityAdded(
+  tx: QueryExecutorProvider,
+  activity: ActivityAddedData,
+  position: string,
+): Promise<boolean> {
+  const feeds = ownFeeds(activity);
+  const { timeMs } = entryOf(activity);
+  const inserted = await sql`
+    INSERT INTO feed_activities (id, feed, foreign_id, time_ms, body, own_feeds, added_position)
+    VALUES (${activity.id}, ${activity.feed}, ${activity.foreignId ?? null}, ${timeMs},
+            ${JSON.stringify(activity)}::jsonb, ${feeds}::text[], ${position})
+    ON CONFLICT (id) DO NOTHING`.execute(tx);
+  if (Number(inserted.numAffectedRows ?? 0) === 0) return false;
+  await sql`
+    INSERT INTO feed_entries (feed, time_ms, activity_id, added_position)
+    SELECT f, ${timeMs}, ${activity.id}, ${position} FROM unnest(${feeds}::text[]) AS f
+    ON CONFLICT DO NOTHING`.execute(tx);
+  return true;
+}
+
+/** Applies an update's resulting `extra` to the stored body; returns the new body. */
+export async function recordActivityUpdated(
+  tx: QueryExecutorProvider,
+  update: ActivityUpdatedData,
+): Promise<ActivityAddedData | undefined> {
+  const result = await sql<{ body: ActivityAddedData }>`
+    UPDATE feed_activities SET body = jsonb_set(body, '{extra}', ${JSON.stringify(update.extra)}::jsonb)
+    WHERE id = ${update.id} AND removed_position IS NULL
+    RETURNING body`.execute(tx);
+  return result.rows[0]?.body;
+}
+
+/** Marks an activity removed and drops it from every feed; returns its direct feeds. */
+export async function recordActivityRemoved(
+  tx: QueryExecutorProvider,
+  removal: ActivityRemovedData,
+  position: string,
+): Promise<{ feeds: Feed[]; entry: Entry } | undefined> {
+  const result = await sql<{ own_feeds: string[]; time_ms: number }>`
+    UPDATE feed_activities SET removed_position = ${position}
+    WHERE id = ${removal.id} AND removed_position IS NULL
+    RETURNING own_feeds, time_ms`.execute(tx);
+  const row = result.rows[0];
+  if (!row) return undefined;
+  await sql`DELETE FROM feed_entries WHERE activity_id = ${removal.id}`.execute(tx);
+  return { feeds: row.own_feeds, entry: { timeMs: row.time_ms, id: removal.id } };
+}
+
+export interface FollowChange {
+  edge: EdgeRow;
+  /** The target's follower count before and after. */
+  before: number;
+  after: number;
+}
+
+/** Creates the edge with its cutoff and counts it. Undefined when it exists already. */
+export async function recordFollowed(
+  tx: QueryExecutorProvider,
+  followed: FeedFollowedData,
+  position: string,
+): Promise<FollowChange | undefined> {
+  if (followed.source === followed.target) return undefined;
+  const cutoff = await cutoffFor(tx, followed.target, followed.copyLimit);
+  const inserted = await sql`
+    INSERT INTO follows (source, target, cutoff_ms, cutoff_id, followed_position)
+    VALUES (${followed.source}, ${followed.target}, ${cutoff?.timeMs ?? null}, ${cutoff?.id ?? null}, ${position})
+    ON CONFLICT DO NOTHING`.execute(tx);
+  if (Number(inserted.numAffectedRows ?? 0) === 0) return undefined;
+  const after = await bumpCounts(tx, followed.source, followed.target, 1);
+  return {
+    edge: {
+      source: followed.source,
+      target: followed.target,
+      cutoffMs: cutoff?.timeMs ?? null,
+      cutoffId: cutoff?.id ?? null,
+      followedPosition: position,
+    },
+    before: after - 1,
+    after,
+  };
+}
+
+/** Ends the edge, keeping its history when asked. Undefined when there was no edge. */
+export async function recordUnfollowed(
+  tx: QueryExecutorProvider,
+  unfollowed: FeedUnfollowedData,
+  position: string,
+): Promise<FollowChange | undefined> {
+  const deleted = await sql<{
+    cutoff_ms: number | null;
+    cutoff_id: string | null;
+    followed_position: string;
+  }>`
+    DELETE FROM follows WHERE source = ${unfollowed.source} AND target = ${unfollowed.target}
+    RETURNING cutoff_ms, cutoff_id, followed_position`.execute(tx);
+  const row = deleted.rows[0];
+  if (!row) return undefined;
+  if (unfollowed.keepHistory) {
+    await sql`
+      INSERT INTO kept_follows (source, target, cutoff_ms, cutoff_id, until_position)
+      VALUES (${unfollowed.source}, ${unfollowed.target}, ${row.cutoff_ms}, ${row.cutoff_id}, ${position})
+      ON CONFLICT DO NOTHING`.execute(tx);
+  }
+  const after = await bumpCounts(tx, unfollowed.source, unfollowed.target, -1);
+  return {
+    edge: {
+      source: unfollowed.source,
+      target: unfollowed.target,
+      cutoffMs: row.cutoff_ms,
+      cutoffId: row.cutoff_id,
+      followedPosition: row.followed_position,
+    },
+    before: after + 1,
+    after,
+  };
+}
+
+/** Adjusts both counts; returns the target's new follower count. */
+async function bumpCounts(tx: QueryExecutorProvider, source: Feed, target: Feed, delta: 1 | -1) {
+  await sql`
+    INSERT INTO follower_counts (feed, following) VALUES (${source}, ${Math.max(delta, 0)})
+    ON CONFLICT (feed) DO UPDATE SET following = follower_counts.following + ${delta}`.execute(tx);
+  const result = await sql<{ followers: number }>`
+    INSERT INTO follower_counts (feed, followers) VALUES (${target}, ${Math.max(delta, 0)})
+    ON CONFLICT (feed) DO UPDATE SET followers = follower_counts.followers + ${delta}
+    RETURNING followers`.execute(tx);
+  return result.rows[0]?.followers ?? 0;
+}

@@ -1,0 +1,191 @@
+import type { Feed } from '@tideline/domain';
+import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
+
+/** An activity's place in a feed: newest first by `(timeMs, id)`. */
+export interface Entry {
+  timeMs: number;
+  id: string;
+}
+
+export interface EdgeRow {
+  source: Feed;
+  target: Feed;
+  cutoffMs: number | null;
+  cutoffId: string | null;
+  followedPosition: string;
+}
+
+/** Strictly below this key: the cursor of keyset pagination. */
+export type Before = Entry | undefined;
+
+function below(before: Before, alias: string): RawBuilder<unknown> {
+  if (!before) return sql`true`;
+  return sql`(${sql.ref(`${alias}.time_ms`)}, ${sql.ref(`${alias}.activity_id`)}) < (${before.timeMs}::bigint, ${before.id}::text)`;
+}
+
+interface EntryRow {
+  time_ms: number;
+  activity_id: string;
+}
+
+const toEntry = (row: EntryRow): Entry => ({ timeMs: row.time_ms, id: row.activity_id });
+
+/** direct(feed), newest first. */
+export async function directEntries(
+  executor: QueryExecutorProvider,
+  feed: Feed,
+  limit: number,
+  before?: Before,
+): Promise<Entry[]> {
+  const result = await sql<EntryRow>`
+    SELECT time_ms, activity_id FROM feed_entries AS e
+    WHERE e.feed = ${feed} AND ${below(before, 'e')}
+    ORDER BY e.time_ms DESC, e.activity_id DESC LIMIT ${limit}`.execute(executor);
+  return result.rows.map(toEntry);
+}
+
+/**
+ * The cutoff a new edge gets: the key of the (copyLimit+1)-th newest activity of the
+ * target, or none (everything) when it has no more than copyLimit.
+ */
+export async function cutoffFor(
+  executor: QueryExecutorProvider,
+  target: Feed,
+  copyLimit: number,
+): Promise<Entry | undefined> {
+  const result = await sql<EntryRow>`
+    SELECT time_ms, activity_id FROM feed_entries WHERE feed = ${target}
+    ORDER BY time_ms DESC, activity_id DESC OFFSET ${copyLimit} LIMIT 1`.execute(executor);
+  const row = result.rows[0];
+  return row ? toEntry(row) : undefined;
+}
+
+/**
+ * What edges of `source` contribute, newest first: current edges (all, or only those whose
+ * target fans out on write / on read) and, optionally, kept edges.
+ */
+export async function contributedEntries(
+  executor: QueryExecutorProvider,
+  source: Feed,
+  options: {
+    limit: number;
+    before?: Before;
+    targets?: 'all' | 'write' | 'read' | { only: Feed };
+    kept: boolean;
+    threshold: number;
+  },
+): Promise<Entry[]> {
+  const targets = options.targets ?? 'all';
+  const modeFilter =
+    targets === 'all'
+      ? sql`true`
+      : typeof targets === 'object'
+        ? sql`f.target = ${targets.only}`
+        : sql`(coalesce((SELECT followers FROM follower_counts c WHERE c.feed = f.target), 0) <= ${options.threshold}) = ${targets === 'write'}`;
+  const keptEdges = options.kept
+    ? sql`UNION ALL SELECT target, cutoff_ms, cutoff_id, until_position FROM kept_follows WHERE source = ${source}`
+    : sql``;
+  const result = await sql<EntryRow>`
+    WITH edges AS (
+      SELECT f.target, f.cutoff_ms, f.cutoff_id, NULL::text AS until_position
+      FROM follows f WHERE f.source = ${source} AND ${modeFilter}
+      ${keptEdges}
+    )
+    SELECT DISTINCT c.time_ms, c.activity_id FROM edges
+    CROSS JOIN LATERAL (
+      SELECT e.time_ms, e.activity_id FROM feed_entries e
+      WHERE e.feed = edges.target
+        AND (edges.cutoff_ms IS NULL OR (e.time_ms, e.activity_id) > (edges.cutoff_ms, edges.cutoff_id))
+        AND (edges.until_position IS NULL OR e.added_position < edges.until_position)
+        AND ${below(options.before, 'e')}
+      ORDER BY e.time_ms DESC, e.activity_id DESC LIMIT ${options.limit}
+    ) AS c
+    ORDER BY c.time_ms DESC, c.activity_id DESC LIMIT ${options.limit}`.execute(executor);
+  return result.rows.map(toEntry);
+}
+
+/** A page of content(feed) computed from PostgreSQL alone: the source of truth for reads. */
+export async function contentPage(
+  executor: QueryExecutorProvider,
+  feed: Feed,
+  limit: number,
+  before: Before,
+  threshold: number,
+): Promise<Entry[]> {
+  const [direct, contributed] = await Promise.all([
+    directEntries(executor, feed, limit, before),
+    contributedEntries(executor, feed, { limit, before, kept: true, threshold }),
+  ]);
+  return mergeEntries([direct, contributed], limit);
+}
+
+/** Merges newest-first lists into one, without repeats, cut at `limit`. */
+export function mergeEntries(lists: readonly (readonly Entry[])[], limit: number): Entry[] {
+  const seen = new Map<string, Entry>();
+  for (const list of lists) for (const entry of list) seen.set(entry.id, entry);
+  return [...seen.values()].sort(compareEntriesDesc).slice(0, limit);
+}
+
+export function compareEntriesDesc(a: Entry, b: Entry): number {
+  if (a.timeMs !== b.timeMs) return b.timeMs - a.timeMs;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+/** Current edges out of `source`. */
+export async function edgesFrom(
+  executor: QueryExecutorProvider,
+  source: Feed,
+): Promise<(EdgeRow & { followers: number })[]> {
+  const result = await sql<{
+    source: string;
+    target: string;
+    cutoff_ms: number | null;
+    cutoff_id: string | null;
+    followed_position: string;
+    followers: number | null;
+  }>`
+    SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position, c.followers
+    FROM follows f LEFT JOIN follower_counts c ON c.feed = f.target
+    WHERE f.source = ${source}`.execute(executor);
+  return result.rows.map((row) => ({
+    source: row.source,
+    target: row.target,
+    cutoffMs: row.cutoff_ms,
+    cutoffId: row.cutoff_id,
+    followedPosition: row.followed_position,
+    followers: row.followers ?? 0,
+  }));
+}
+
+/** Current edges into `target` whose cutoff lets `entry` through (all when no entry). */
+export async function edgesTo(
+  executor: QueryExecutorProvider,
+  target: Feed,
+  entry?: Entry,
+): Promise<EdgeRow[]> {
+  const admits = entry
+    ? sql`(cutoff_ms IS NULL OR (${entry.timeMs}::bigint, ${entry.id}::text) > (cutoff_ms, cutoff_id))`
+    : sql`true`;
+  const result = await sql<{
+    source: string;
+    target: string;
+    cutoff_ms: number | null;
+    cutoff_id: string | null;
+    followed_position: string;
+  }>`
+    SELECT source, target, cutoff_ms, cutoff_id, followed_position FROM follows
+    WHERE target = ${target} AND ${admits}`.execute(executor);
+  return result.rows.map((row) => ({
+    source: row.source,
+    target: row.target,
+    cutoffMs: row.cutoff_ms,
+    cutoffId: row.cutoff_id,
+    followedPosition: row.followed_position,
+  }));
+}
+
+export async function followerCount(executor: QueryExecutorProvider, feed: Feed): Promise<number> {
+  const result = await sql<{ followers: number }>`
+    SELECT followers FROM follower_counts WHERE feed = ${feed}`.execute(executor);
+  return result.rows[0]?.followers ?? 0;
+}

@@ -1,0 +1,103 @@
+import type { Feed } from '@tideline/domain';
+import type { ChainableCommander } from 'ioredis';
+import type { Entry } from '../read-model/feed-queries.js';
+import { activityKey, feedKeys } from './keys.js';
+
+/** Flattens entries into `score member` pairs for ZADD-like script arguments. */
+export function pairs(entries: readonly Entry[]): (string | number)[] {
+  return entries.flatMap((entry) => [entry.timeMs, entry.id]);
+}
+
+/** The custom commands a pipeline gets from `withTimelineScripts`. */
+export interface ScriptedPipeline extends ChainableCommander {
+  tlAddIfLive(
+    live: string,
+    zset: string,
+    cap: number,
+    ...pairs: (string | number)[]
+  ): ScriptedPipeline;
+  tlDeliver(
+    live: string,
+    fow: string,
+    tl: string,
+    author: string,
+    score: number,
+    id: string,
+    cap: number,
+  ): ScriptedPipeline;
+  tlAddModeIfSameEdge(
+    live: string,
+    set: string,
+    same: string,
+    author: string,
+    guard: string,
+  ): ScriptedPipeline;
+  tlAttachEdge(
+    live: string,
+    hash: string,
+    tl: string,
+    author: string,
+    guard: string,
+    cap: number,
+    ...pairs: (string | number)[]
+  ): ScriptedPipeline;
+  tlDetachEdge(
+    live: string,
+    fow: string,
+    forKey: string,
+    tl: string,
+    author: string,
+    ...pairs: (string | number)[]
+  ): ScriptedPipeline;
+}
+
+/** Body cache lifetime: bodies are cheap to read back from PostgreSQL. */
+export const BODY_TTL_SECONDS = 7 * 24 * 3600;
+export const TOMBSTONE = 'removed';
+
+/**
+ * Queues the Redis side of projector events on one pipeline, in event order. Every
+ * operation is idempotent: a batch replayed after a crash writes the same state again.
+ */
+export function timelineWrites(pipeline: ScriptedPipeline, prefix: string, cap: number) {
+  return {
+    addDirect(feeds: readonly Feed[], entry: Entry) {
+      for (const feed of feeds) {
+        const keys = feedKeys(prefix, feed);
+        pipeline.tlAddIfLive(keys.live, keys.own, cap, entry.timeMs, entry.id);
+      }
+    },
+    removeDirect(feeds: readonly Feed[], id: string) {
+      for (const feed of feeds) pipeline.zrem(feedKeys(prefix, feed).own, id);
+    },
+    cacheBody(id: string, body: unknown) {
+      pipeline.set(activityKey(prefix, id), JSON.stringify(body), 'EX', BODY_TTL_SECONDS);
+    },
+    tombstone(id: string) {
+      pipeline.set(activityKey(prefix, id), TOMBSTONE, 'EX', BODY_TTL_SECONDS);
+    },
+    attachEdge(
+      follower: Feed,
+      author: Feed,
+      mode: 'read' | 'write',
+      guard: string,
+      copied: readonly Entry[],
+    ) {
+      const keys = feedKeys(prefix, follower);
+      const hash = mode === 'write' ? keys.fow : keys.for;
+      pipeline.tlAttachEdge(
+        keys.live,
+        hash,
+        keys.tl,
+        author,
+        guard,
+        cap,
+        ...pairs(mode === 'write' ? copied : []),
+      );
+    },
+    detachEdge(follower: Feed, author: Feed, timeline: readonly Entry[]) {
+      const keys = feedKeys(prefix, follower);
+      pipeline.tlDetachEdge(keys.live, keys.fow, keys.for, keys.tl, author, ...pairs(timeline));
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type Consumer,
+  createConsumer,
+  positionOfRow,
+  readCheckpoint,
+} from '@tideline/event-store';
+import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { defaultFeedsConfig, type FeedsConfig } from '../config.js';
+import { createFanoutQueue, createFanoutWorker } from '../fanout-queue.js';
+import { feedProjector } from '../feed-projector.js';
+import { feedMigrations } from '../migrations/index.js';
+import { createTimelineReader, type TimelineReader } from '../timeline-reader.js';
+import { testRedisUrl } from './env.js';
+
+export interface FeedHarness {
+  testDb: TestDatabase<unknown>;
+  redis: Redis;
+  config: FeedsConfig;
+  reader: TimelineReader;
+  queue: ReturnType<typeof createFanoutQueue>;
+  /** Starts the projector consumer and `workers` fan-out workers. */
+  start(workers?: number): void;
+  stopWorkers(): Promise<void>;
+  startWorkers(count?: number): void;
+  /** Waits until the projector has processed the whole log and the queue is empty. */
+  quiesce(timeoutMs?: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+/**
+ * A real feed stack for one test file: its own database and Redis key prefix, the feed
+ * projector as an event-store consumer, and BullMQ fan-out workers.
+ *
+ * @example
+ * const h = await createFeedHarness('timeline', { fanoutThreshold: 3 });
+ * h.start();
+ */
+export async function createFeedHarness(
+  label: string,
+  overrides: Partial<FeedsConfig> = {},
+): Promise<FeedHarness> {
+  const testDb = await createTestDatabase(label, { migrations: feedMigrations });
+  const config: FeedsConfig = {
+    ...defaultFeedsConfig,
+    redisPrefix: `tl-test:${label}:${randomBytes(4).toString('hex')}:`,
+    ...overrides,
+  };
+  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 3 });
+  const bullConnection = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
+  const queue = createFanoutQueue({ connection: bullConnection, config });
+  const reader = createTimelineReader({ db: testDb.db, redis, config });
+  let consumer: Consumer | undefined;
+  let workers: Worker[] = [];
+
+  const harness: FeedHarness = {
+    testDb,
+    redis,
+    config,
+    reader,
+    queue,
+    start(count = 1) {
+      consumer = createConsumer({
+        db: testDb.db,
+        connectionString: testDb.url,
+        projection: feedProjector({ redis, queue, config }),
+        batchSize: 200,
+      });
+      consumer.start();
+      harness.startWorkers(count);
+    },
+    startWorkers(count = 1) {
+      for (let i = 0; i < count; i += 1) {
+        workers.push(
+          createFanoutWorker({ connection: bullConnection, redis, config, concurrency: 4 }),
+        );
+      }
+    },
+    async stopWorkers() {
+      await Promise.all(workers.map((worker) => worker.close()));
+      workers = [];
+    },
+    async quiesce(timeoutMs = 30_000) {
+      await waitFor(
+        async () => {
+          const head = await sql<{ transaction_id: string; position: number }>`
+            SELECT transaction_id::text AS transaction_id, position FROM events
+            ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(testDb.db);
+          const row = head.rows[0];
+          const checkpoint = await readCheckpoint(testDb.db, 'feeds');
+          const caughtUp = !row || (checkpoint !== undefined && checkpoint >= positionOfRow(row));
+          return caughtUp && (await queue.depth()) === 0;
+        },
+        { timeoutMs, message: 'the projector and the fan-out queue to go quiet' },
+      );
+    },
+    async destroy() {
+      await consumer?.stop();
+      await harness.stopWorkers();
+      await queue.close();
+      const keys = await redis.keys(`${config.redisPrefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+      bullConnection.disconnect();
+      await testDb.destroy();
+    },
+  };
+  return harness;
+}

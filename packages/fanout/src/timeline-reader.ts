@@ -1,0 +1,151 @@
+import {
+  type Feed,
+  feedSchema,
+  parseInput,
+  type StoredActivity,
+  TidelineError,
+} from '@tideline/domain';
+import { isPosition, type Position, readCheckpoint } from '@tideline/event-store';
+import type { Redis } from 'ioredis';
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import type { FeedsConfig } from './config.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-queries.js';
+import { activityKey } from './redis/keys.js';
+import { redisCandidates } from './redis/read-candidates.js';
+import { BODY_TTL_SECONDS, TOMBSTONE } from './redis/timeline-writes.js';
+
+export interface ReadFeedOptions {
+  limit?: number;
+  cursor?: string | null;
+  /** Read-your-writes: the answer reflects at least the write that returned this. */
+  minPosition?: string | null;
+}
+
+export interface FeedPage {
+  results: StoredActivity[];
+  next: string | null;
+}
+
+const limitSchema = z.number().int().min(1).max(100);
+
+export interface TimelineReaderDeps {
+  db: Kysely<unknown>;
+  redis: Redis;
+  config: FeedsConfig;
+  /** How long `minPosition` may wait for the projector. Default 5 s. */
+  minPositionWaitMs?: number;
+}
+
+/**
+ * Reads feeds: Redis first (fanned-out timeline ⊕ direct set ⊕ fan-out-on-read authors),
+ * PostgreSQL when Redis cannot answer exactly (a page deeper than the capped sets, or a
+ * `minPosition` to honour). Cold feeds are regenerated on the way.
+ *
+ * @example
+ * const reader = createTimelineReader({ db, redis, config });
+ * const { results, next } = await reader.readFeed('timeline:ana', { limit: 25 });
+ */
+export function createTimelineReader(deps: TimelineReaderDeps) {
+  const { db, redis, config } = deps;
+
+  async function hydrate(ids: readonly string[]): Promise<Map<string, StoredActivity | null>> {
+    const bodies = new Map<string, StoredActivity | null>();
+    if (ids.length === 0) return bodies;
+    const cached = await redis.mget(...ids.map((id) => activityKey(config.redisPrefix, id)));
+    const misses: string[] = [];
+    ids.forEach((id, index) => {
+      const value = cached[index];
+      if (value === null || value === undefined) misses.push(id);
+      else bodies.set(id, value === TOMBSTONE ? null : (JSON.parse(value) as StoredActivity));
+    });
+    if (misses.length > 0) {
+      const rows = await sql<{ id: string; body: StoredActivity; removed_position: string | null }>`
+        SELECT id, body, removed_position FROM feed_activities WHERE id = ANY(${misses}::text[])`.execute(
+        db,
+      );
+      const fill = redis.pipeline();
+      for (const row of rows.rows) {
+        const body = row.removed_position === null ? row.body : null;
+        bodies.set(row.id, body);
+        fill.set(
+          activityKey(config.redisPrefix, row.id),
+          body ? JSON.stringify(body) : TOMBSTONE,
+          'EX',
+          BODY_TTL_SECONDS,
+        );
+      }
+      await fill.exec();
+    }
+    return bodies;
+  }
+
+  async function waitForProjector(minPosition: Position): Promise<void> {
+    const deadline = Date.now() + (deps.minPositionWaitMs ?? 5000);
+    for (;;) {
+      const checkpoint = await readCheckpoint(db, 'feeds');
+      if (checkpoint !== undefined && checkpoint >= minPosition) return;
+      if (Date.now() > deadline) {
+        throw new TidelineError(
+          'SERVICE_UNAVAILABLE',
+          'the feed projection has not caught up with minPosition yet; retry shortly',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async function candidates(feed: Feed, before: Entry | undefined, count: number, exact: boolean) {
+    if (!exact) {
+      const fromRedis = await redisCandidates(db, redis, config, feed, before, count);
+      if (fromRedis) return fromRedis;
+    }
+    return contentPage(db, feed, count, before, config.fanoutThreshold);
+  }
+
+  return {
+    async readFeed(feedInput: string, options: ReadFeedOptions = {}): Promise<FeedPage> {
+      const feed = parseInput(feedSchema, feedInput);
+      const limit = parseInput(limitSchema, options.limit ?? 25);
+      let before = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const minPosition = options.minPosition ?? undefined;
+      if (minPosition !== undefined) {
+        if (!isPosition(minPosition)) {
+          throw new TidelineError(
+            'VALIDATION_FAILED',
+            'minPosition: must be a position returned by a write',
+            {
+              fields: [{ path: 'minPosition', message: 'must be a position returned by a write' }],
+            },
+          );
+        }
+        await waitForProjector(minPosition);
+      }
+      const exact = minPosition !== undefined;
+      const results: { entry: Entry; body: StoredActivity }[] = [];
+      // One more than the page tells whether a next page exists.
+      while (results.length <= limit) {
+        const want = limit + 1 - results.length;
+        const page = await candidates(feed, before, want + 5, exact);
+        const bodies = await hydrate(page.map((entry) => entry.id));
+        for (const entry of page) {
+          const body = bodies.get(entry.id);
+          if (body && results.length <= limit) results.push({ entry, body });
+        }
+        const last = page[page.length - 1];
+        if (page.length < want + 5 || !last) break;
+        before = last;
+      }
+      results.sort((a, b) => compareEntriesDesc(a.entry, b.entry));
+      const page = results.slice(0, limit);
+      const lastEntry = page[page.length - 1]?.entry;
+      return {
+        results: page.map((item) => item.body),
+        next: results.length > limit && lastEntry ? encodeCursor(lastEntry) : null,
+      };
+    },
+  };
+}
+
+export type TimelineReader = ReturnType<typeof createTimelineReader>;
