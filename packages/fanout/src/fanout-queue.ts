@@ -67,6 +67,7 @@ export function createFanoutWorker({
   redis,
   config,
   concurrency = 8,
+  stalledIntervalMs,
 }: {
   /** BullMQ's own connection; it needs `maxRetriesPerRequest: null`. */
   connection: Redis;
@@ -74,6 +75,8 @@ export function createFanoutWorker({
   redis: Redis;
   config: FeedsConfig;
   concurrency?: number;
+  /** How soon jobs of a worker that died are taken over (BullMQ default 30 s). */
+  stalledIntervalMs?: number;
 }): Worker<FanoutJob, number> {
   return new Worker<FanoutJob, number>(
     QUEUE_NAME,

@@ -23,8 +23,9 @@ import {
 import { contributedEntries, edgesTo, followerCount } from './read-model/feed-queries.js';
 import { formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
+import type { ScriptedPipeline } from './redis/scripts.js';
 import { withTimelineScripts } from './redis/scripts.js';
-import { type ScriptedPipeline, timelineWrites } from './redis/timeline-writes.js';
+import { timelineWrites } from './redis/timeline-writes.js';
 
 export interface FeedProjectorDeps {
   redis: Redis;

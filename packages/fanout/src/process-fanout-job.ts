@@ -2,8 +2,9 @@ import type { Redis } from 'ioredis';
 import type { FeedsConfig } from './config.js';
 import type { FanoutJob } from './jobs.js';
 import { activityKey, feedKeys } from './redis/keys.js';
+import type { ScriptedPipeline } from './redis/scripts.js';
 import { withTimelineScripts } from './redis/scripts.js';
-import { type ScriptedPipeline, TOMBSTONE } from './redis/timeline-writes.js';
+import { TOMBSTONE } from './redis/timeline-writes.js';
 
 /**
  * Carries out one fan-out job in one pipelined round trip (two for deliveries, which first
@@ -32,6 +33,7 @@ export async function processFanoutJob(
           keys.live,
           keys.fow,
           keys.tl,
+          keys.trim,
           job.author,
           job.timeMs,
           job.id,

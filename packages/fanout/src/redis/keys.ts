@@ -15,6 +15,8 @@ export interface FeedKeys {
   fow: string;
   /** Followed fan-out-on-read feeds → guard, merged at read time. */
   for: string;
+  /** Which of `own`/`tl` were ever cut to the cap (then incomplete below their lowest entry). */
+  trim: string;
 }
 
 export function feedKeys(prefix: string, feed: Feed): FeedKeys {
@@ -25,6 +27,7 @@ export function feedKeys(prefix: string, feed: Feed): FeedKeys {
     tl: `${tag}:tl`,
     fow: `${tag}:fow`,
     for: `${tag}:for`,
+    trim: `${tag}:trim`,
   };
 }
 

@@ -3,11 +3,14 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedsConfig } from '../config.js';
 import { compareEntriesDesc, type Entry, mergeEntries } from '../read-model/feed-queries.js';
-import { feedKeys, isAboveCutoff, parseGuard } from './keys.js';
+import { type FeedKeys, feedKeys, isAboveCutoff, parseGuard } from './keys.js';
 import { regenerateFeed } from './regenerate-feed.js';
 
 /** Same-millisecond entries fetched beyond the page, since the cursor cuts inside a score. */
 const TIE_SLACK = 20;
+
+/** The floor of a cut set that is now empty: it can answer nothing. */
+const EVERYTHING_UNKNOWN: Entry = { timeMs: Number.MAX_SAFE_INTEGER, id: '' };
 
 interface SetRead {
   entries: Entry[];
@@ -30,48 +33,22 @@ export async function redisCandidates(
   before: Entry | undefined,
   count: number,
 ): Promise<Entry[] | undefined> {
-  const keys = feedKeys(config.redisPrefix, feed);
-  let first = await readSets(
-    redis,
-    config,
-    [keys.own, keys.tl],
-    keys.live,
-    keys.for,
-    before,
-    count,
-  );
-  if (!first.live) {
-    await regenerateFeed(db, redis, config, feed);
-    first = await readSets(redis, config, [keys.own, keys.tl], keys.live, keys.for, before, count);
-    if (!first.live) return undefined;
-  }
+  // Reads a feed's sets, regenerating it from PostgreSQL first when it is not live.
+  const readLive = async (target: Feed, sets: ('own' | 'tl')[], withFor: boolean) => {
+    const keys = feedKeys(config.redisPrefix, target);
+    const read = await readSets(redis, config, keys, sets, withFor, before, count);
+    if (read.live) return read;
+    await regenerateFeed(db, redis, config, target);
+    const again = await readSets(redis, config, keys, sets, withFor, before, count);
+    return again.live ? again : undefined;
+  };
+  const first = await readLive(feed, ['own', 'tl'], true);
+  if (!first) return undefined;
   const reads = [...first.sets];
-  const authors = Object.entries(first.hash);
-  for (const [author, guardText] of authors) {
+  for (const [author, guardText] of Object.entries(first.hash)) {
     const guard = parseGuard(guardText);
-    const authorKeys = feedKeys(config.redisPrefix, author);
-    let read = await readSets(
-      redis,
-      config,
-      [authorKeys.own],
-      authorKeys.live,
-      undefined,
-      before,
-      count,
-    );
-    if (!read.live) {
-      await regenerateFeed(db, redis, config, author);
-      read = await readSets(
-        redis,
-        config,
-        [authorKeys.own],
-        authorKeys.live,
-        undefined,
-        before,
-        count,
-      );
-      if (!read.live) return undefined;
-    }
+    const read = await readLive(author, ['own'], false);
+    if (!read) return undefined;
     for (const set of read.sets) {
       reads.push({
         ...set,
@@ -99,46 +76,48 @@ export async function redisCandidates(
 async function readSets(
   redis: Redis,
   config: FeedsConfig,
-  sets: readonly string[],
-  live: string,
-  hash: string | undefined,
+  keys: FeedKeys,
+  sets: readonly ('own' | 'tl')[],
+  withFor: boolean,
   before: Entry | undefined,
   count: number,
 ): Promise<{ live: boolean; sets: SetRead[]; hash: Record<string, string> }> {
   const ttl = config.fanoutActiveDays * 24 * 3600;
   const max = before ? String(before.timeMs) : '+inf';
-  const pipeline = redis.pipeline().exists(live);
+  const pipeline = redis.pipeline().exists(keys.live).hgetall(keys.trim);
   for (const set of sets) {
     pipeline
-      .zrevrangebyscore(set, max, '-inf', 'WITHSCORES', 'LIMIT', 0, count + TIE_SLACK)
-      .zcard(set)
-      .zrange(set, 0, 0, 'WITHSCORES');
+      .zrevrangebyscore(keys[set], max, '-inf', 'WITHSCORES', 'LIMIT', 0, count + TIE_SLACK)
+      .zrange(keys[set], 0, 0, 'WITHSCORES');
   }
-  if (hash) pipeline.hgetall(hash);
+  if (withFor) pipeline.hgetall(keys.for);
   // Reading a feed keeps it active: its keys live another FANOUT_ACTIVE_DAYS.
-  for (const key of [live, ...sets, ...(hash ? [hash] : [])]) pipeline.expire(key, ttl);
+  for (const key of [keys.live, keys.own, keys.tl, keys.fow, keys.for, keys.trim])
+    pipeline.expire(key, ttl);
   const results = (await pipeline.exec()) ?? [];
   const value = (index: number): unknown => {
     const [error, result] = results[index] ?? [null, null];
     if (error) throw Object.assign(error, { transient: true });
     return result;
   };
-  const reads: SetRead[] = sets.map((_, i) => {
-    const base = 1 + i * 3;
+  const trimmed = value(1) as Record<string, string>;
+  const reads: SetRead[] = sets.map((set, i) => {
+    const base = 2 + i * 2;
     const flat = value(base) as string[];
     const entries: Entry[] = [];
     for (let j = 0; j + 1 < flat.length; j += 2) {
       const entry = { id: flat[j] ?? '', timeMs: Number(flat[j + 1]) };
       if (!before || compareEntriesDesc(entry, before) > 0) entries.push(entry);
     }
-    const card = value(base + 1) as number;
-    const lowest = value(base + 2) as string[];
+    const lowest = value(base + 1) as string[];
     const floor =
-      card >= config.timelineMax && lowest[0] !== undefined
-        ? { id: lowest[0], timeMs: Number(lowest[1]) }
-        : undefined;
+      trimmed[set] === undefined
+        ? undefined
+        : lowest[0] === undefined
+          ? EVERYTHING_UNKNOWN
+          : { id: lowest[0], timeMs: Number(lowest[1]) };
     return { entries, floor };
   });
-  const hashValue = hash ? (value(1 + sets.length * 3) as Record<string, string>) : {};
+  const hashValue = withFor ? (value(2 + sets.length * 2) as Record<string, string>) : {};
   return { live: value(0) === 1, sets: reads, hash: hashValue };
 }

@@ -36,15 +36,18 @@ export async function regenerateFeed(
     const edges = await edgesFrom(tx, feed);
     const keys = feedKeys(config.redisPrefix, feed);
     const ttl = config.fanoutActiveDays * 24 * 3600;
-    const multi = redis.multi().del(keys.own, keys.tl, keys.fow, keys.for);
+    const multi = redis.multi().del(keys.own, keys.tl, keys.fow, keys.for, keys.trim);
     if (own.length > 0) multi.zadd(keys.own, ...pairs(own));
     if (tl.length > 0) multi.zadd(keys.tl, ...pairs(tl));
+    // A full page may hide more below it: mark the set cut, as trimming would.
+    if (own.length >= limit) multi.hset(keys.trim, 'own', '1');
+    if (tl.length >= limit) multi.hset(keys.trim, 'tl', '1');
     for (const edge of edges) {
       const hash = edge.followers > config.fanoutThreshold ? keys.for : keys.fow;
       multi.hset(hash, edge.target, formatGuard(edge));
     }
     multi.set(keys.live, '1', 'EX', ttl);
-    for (const key of [keys.own, keys.tl, keys.fow, keys.for]) multi.expire(key, ttl);
+    for (const key of [keys.own, keys.tl, keys.fow, keys.for, keys.trim]) multi.expire(key, ttl);
     const results = (await multi.exec()) ?? [];
     const failed = results.find(([error]) => error);
     if (failed?.[0]) throw failed[0];

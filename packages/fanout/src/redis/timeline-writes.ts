@@ -1,54 +1,11 @@
 import type { Feed } from '@tideline/domain';
-import type { ChainableCommander } from 'ioredis';
 import type { Entry } from '../read-model/feed-queries.js';
 import { activityKey, feedKeys } from './keys.js';
+import type { ScriptedPipeline } from './scripts.js';
 
 /** Flattens entries into `score member` pairs for ZADD-like script arguments. */
 export function pairs(entries: readonly Entry[]): (string | number)[] {
   return entries.flatMap((entry) => [entry.timeMs, entry.id]);
-}
-
-/** The custom commands a pipeline gets from `withTimelineScripts`. */
-export interface ScriptedPipeline extends ChainableCommander {
-  tlAddIfLive(
-    live: string,
-    zset: string,
-    cap: number,
-    ...pairs: (string | number)[]
-  ): ScriptedPipeline;
-  tlDeliver(
-    live: string,
-    fow: string,
-    tl: string,
-    author: string,
-    score: number,
-    id: string,
-    cap: number,
-  ): ScriptedPipeline;
-  tlAddModeIfSameEdge(
-    live: string,
-    set: string,
-    same: string,
-    author: string,
-    guard: string,
-  ): ScriptedPipeline;
-  tlAttachEdge(
-    live: string,
-    hash: string,
-    tl: string,
-    author: string,
-    guard: string,
-    cap: number,
-    ...pairs: (string | number)[]
-  ): ScriptedPipeline;
-  tlDetachEdge(
-    live: string,
-    fow: string,
-    forKey: string,
-    tl: string,
-    author: string,
-    ...pairs: (string | number)[]
-  ): ScriptedPipeline;
 }
 
 /** Body cache lifetime: bodies are cheap to read back from PostgreSQL. */
@@ -64,7 +21,7 @@ export function timelineWrites(pipeline: ScriptedPipeline, prefix: string, cap: 
     addDirect(feeds: readonly Feed[], entry: Entry) {
       for (const feed of feeds) {
         const keys = feedKeys(prefix, feed);
-        pipeline.tlAddIfLive(keys.live, keys.own, cap, entry.timeMs, entry.id);
+        pipeline.tlAddIfLive(keys.live, keys.own, keys.trim, cap, 'own', entry.timeMs, entry.id);
       }
     },
     removeDirect(feeds: readonly Feed[], id: string) {
@@ -85,19 +42,33 @@ export function timelineWrites(pipeline: ScriptedPipeline, prefix: string, cap: 
     ) {
       const keys = feedKeys(prefix, follower);
       const hash = mode === 'write' ? keys.fow : keys.for;
+      const copy = mode === 'write' ? copied : [];
+      const cut = copy.length >= cap ? '1' : '0';
       pipeline.tlAttachEdge(
         keys.live,
         hash,
         keys.tl,
+        keys.trim,
         author,
         guard,
         cap,
-        ...pairs(mode === 'write' ? copied : []),
+        cut,
+        ...pairs(copy),
       );
     },
     detachEdge(follower: Feed, author: Feed, timeline: readonly Entry[]) {
       const keys = feedKeys(prefix, follower);
-      pipeline.tlDetachEdge(keys.live, keys.fow, keys.for, keys.tl, author, ...pairs(timeline));
+      const cut = timeline.length >= cap ? '1' : ('0' as const);
+      pipeline.tlDetachEdge(
+        keys.live,
+        keys.fow,
+        keys.for,
+        keys.tl,
+        keys.trim,
+        author,
+        cut,
+        ...pairs(timeline),
+      );
     },
   };
 }

@@ -1,0 +1,296 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import {
+  createConsumer,
+  positionOfRow,
+  readAll,
+  readCheckpoint,
+  type StoredEvent,
+} from '@tideline/event-store';
+import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addActivity } from './commands/add-activities.js';
+import { follow, followMany, unfollow } from './commands/follow-feeds.js';
+import { removeActivity } from './commands/remove-activity.js';
+import { updateActivity } from './commands/update-activity.js';
+import { defaultFeedsConfig, type FeedsConfig } from './config.js';
+import { createFanoutQueue } from './fanout-queue.js';
+import { feedProjector } from './feed-projector.js';
+import { feedMigrations } from './migrations/index.js';
+import {
+  buildReferenceModel,
+  createSeededRandom,
+  describeOperations,
+  expectedFeed,
+  generateOperations,
+  type Operation,
+  type ReferenceModel,
+} from './testing/index.js';
+import { startRedisServer, type TestRedisServer } from './testing/redis-server.js';
+import { createTimelineReader } from './timeline-reader.js';
+
+/**
+ * SPEC §3 convergence: whatever the interleaving of follows, unfollows, adds, updates,
+ * removals and threshold crossings — with worker processes SIGKILLed mid-job and Redis
+ * flushed mid-run — every feed ends up equal to a pure function of the event log.
+ */
+
+const SEEDS = (process.env.CONVERGENCE_SEEDS ?? '1,2,3').split(',').map(Number);
+const THRESHOLD = 3;
+
+let testDb: TestDatabase<unknown>;
+let redisServer: TestRedisServer;
+let redis: Redis;
+const children = new Set<ChildProcess>();
+
+beforeAll(async () => {
+  redisServer = await startRedisServer();
+  redis = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+});
+afterAll(async () => {
+  for (const child of children) child.kill('SIGKILL');
+  redis.disconnect();
+  await redisServer.stop();
+});
+
+function startWorker(config: FeedsConfig): ChildProcess {
+  const script = fileURLToPath(new URL('./testing/feed-worker-child.ts', import.meta.url));
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, testDb.url, redisServer.url, JSON.stringify(config)],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function killWorker(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+}
+
+/** Runs the operations through the commands, a few at a time concurrently. */
+async function execute(
+  operations: readonly Operation[],
+  seed: number,
+  hooks: { at: number; run: () => Promise<void> }[],
+  read: (feed: string) => Promise<unknown>,
+) {
+  const random = createSeededRandom(seed * 7919);
+  const added: string[] = [];
+  const addFeeds: string[] = [];
+  const db = testDb.db;
+  const allowed = (error: unknown) => {
+    if (
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
+      error.code === 'NOT_FOUND'
+    )
+      return;
+    throw error;
+  };
+  let index = 0;
+  while (index < operations.length) {
+    for (const hook of hooks) if (hook.at === index) await hook.run();
+    const size = random.int(1, 4);
+    const chunk: Promise<unknown>[] = [];
+    for (let n = 0; n < size && index < operations.length; n += 1) {
+      const op = operations[index];
+      if (!op) break;
+      if ((op.kind === 'update' || op.kind === 'remove') && op.pick >= added.length) break;
+      index += 1;
+      switch (op.kind) {
+        case 'add': {
+          const slot = added.length;
+          added.push('');
+          addFeeds.push(op.feed);
+          chunk.push(
+            addActivity(db, op.feed, op.activity).then((result) => {
+              added[slot] = result.activity.id;
+            }),
+          );
+          break;
+        }
+        case 'update': {
+          const id = added[op.pick] ?? '';
+          chunk.push(updateActivity(db, id, { set: op.set, unset: op.unset }).catch(allowed));
+          break;
+        }
+        case 'remove': {
+          const id = added[op.pick] ?? '';
+          const feed = addFeeds[op.pick] ?? '';
+          const target =
+            op.by === 'id' ? { id } : { foreignId: foreignIdOf(operations, op.pick) ?? '' };
+          chunk.push(
+            removeActivity(db, feed, op.by === 'id' || target.foreignId ? target : { id }).catch(
+              allowed,
+            ),
+          );
+          break;
+        }
+        case 'follow':
+          chunk.push(follow(db, { source: op.source, target: op.target, copyLimit: op.copyLimit }));
+          break;
+        case 'unfollow':
+          chunk.push(
+            unfollow(db, {
+              source: op.source,
+              target: op.target,
+              keepHistory: op.keepHistory,
+            }).catch(allowed),
+          );
+          break;
+        case 'followMany':
+          chunk.push(followMany(db, op.follows));
+          break;
+      }
+      // Updates and removals name earlier adds: let those finish first.
+      if (op.kind === 'add') break;
+    }
+    // Active users read while writes flow: their timelines stay live and take write fan-out.
+    if (random.chance(0.5))
+      chunk.push(
+        read(
+          `${random.pick(['timeline', 'timeline', 'notification', 'user'])}:u${random.int(0, 5)}`,
+        ),
+      );
+    await Promise.all(chunk);
+  }
+}
+
+function foreignIdOf(operations: readonly Operation[], pick: number): string | undefined {
+  const adds = operations.filter((op) => op.kind === 'add');
+  const add = adds[pick];
+  return add?.kind === 'add' ? add.activity.foreignId : undefined;
+}
+
+async function quiesce(config: FeedsConfig) {
+  const bull = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
+  const queue = createFanoutQueue({ connection: bull, config });
+  try {
+    await waitFor(
+      async () => {
+        const head = await sql<{ transaction_id: string; position: number }>`
+          SELECT transaction_id::text AS transaction_id, position FROM events
+          ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(testDb.db);
+        const row = head.rows[0];
+        const checkpoint = await readCheckpoint(testDb.db, 'feeds');
+        const caughtUp = !row || (checkpoint !== undefined && checkpoint >= positionOfRow(row));
+        return caughtUp && (await queue.depth()) === 0;
+      },
+      { timeoutMs: 90_000, intervalMs: 50, message: 'projector and queue to go quiet' },
+    );
+  } finally {
+    await queue.close();
+    bull.disconnect();
+  }
+}
+
+async function modelOfLog(): Promise<ReferenceModel> {
+  const events: StoredEvent[] = [];
+  let after = undefined as StoredEvent['position'] | undefined;
+  for (;;) {
+    const page = await readAll(testDb.db, { ...(after ? { after } : {}), limit: 5000 });
+    if (page.events.length === 0) break;
+    events.push(...page.events);
+    after = page.next;
+  }
+  return buildReferenceModel(events);
+}
+
+async function compareAll(config: FeedsConfig, model: ReferenceModel, label: string) {
+  const reader = createTimelineReader({ db: testDb.db, redis, config });
+  const mismatches: string[] = [];
+  for (const feed of model.feeds.keys()) {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await reader.readFeed(feed, { limit: 7, cursor });
+      for (const activity of page.results) {
+        seen.push(activity.id);
+        const expected = model.activities.get(activity.id);
+        if (JSON.stringify(expected?.extra) !== JSON.stringify(activity.extra)) {
+          mismatches.push(`${feed}: ${activity.id} shows an outdated body`);
+        }
+      }
+      cursor = page.next;
+    } while (cursor);
+    const expected = expectedFeed(model, feed);
+    if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+      mismatches.push(
+        `${label} ${feed}:\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
+      );
+    }
+  }
+  return mismatches;
+}
+
+describe('convergence of every feed to the reference model', () => {
+  for (const seed of SEEDS) {
+    it(`converges for seed ${seed}`, async () => {
+      testDb = await createTestDatabase(`convergence_${seed}`, { migrations: feedMigrations });
+      const config: FeedsConfig = {
+        ...defaultFeedsConfig,
+        fanoutThreshold: THRESHOLD,
+        timelineMax: 12,
+        fanoutBatchSize: 2,
+        redisPrefix: `conv:${randomBytes(3).toString('hex')}:`,
+      };
+      const operations = generateOperations({
+        seed,
+        count: 160,
+        users: 6,
+        thresholdCrossings: { author: 'user:u0', threshold: THRESHOLD },
+        startTime: Date.now() - 3_600_000,
+      });
+      const random = createSeededRandom(seed);
+      let workers = [startWorker(config), startWorker(config)];
+      // Some followers read early, so their timelines are live and get write fan-out.
+      const warm = createTimelineReader({ db: testDb.db, redis, config });
+      const read = (feed: string) => warm.readFeed(feed, { limit: 5 });
+      for (let n = 0; n < 6; n += 2) await read(`timeline:u${n}`);
+      const hooks = [
+        ...[40, 90, 130].map((at) => ({
+          at,
+          run: async () => {
+            const victim = workers[random.int(0, workers.length - 1)];
+            if (victim) await killWorker(victim);
+            workers = [...workers.filter((w) => w !== victim), startWorker(config)];
+          },
+        })),
+        { at: 80, run: async () => void (await redis.flushdb()) },
+      ];
+      try {
+        await execute(operations, seed, hooks, read);
+        await quiesce(config);
+        const model = await modelOfLog();
+        const live = await compareAll(config, model, 'live');
+        expect(live, `seed ${seed}\n${describeOperations(operations)}`).toEqual([]);
+
+        // Rebuild: drop every Redis key and the PostgreSQL read models, replay the log.
+        await Promise.all(workers.map(killWorker));
+        await redis.flushdb();
+        const rebuild = createConsumer({
+          db: testDb.db,
+          connectionString: testDb.url,
+          projection: feedProjector({ redis, queue: { enqueue: async () => {} }, config }),
+        });
+        await rebuild.rebuild();
+        workers = [startWorker(config)];
+        await quiesce(config);
+        const rebuilt = await compareAll(config, model, 'rebuilt');
+        expect(rebuilt, `seed ${seed} after rebuild`).toEqual([]);
+      } finally {
+        await Promise.all(workers.map(killWorker));
+        await testDb.destroy();
+      }
+    }, 240_000);
+  }
+});
