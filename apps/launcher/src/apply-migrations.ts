@@ -1,4 +1,5 @@
 import { createDatabase, migrateToLatest } from '@tideline/event-store';
+import { feedMigrations } from '@tideline/fanout';
 import type { Logger } from 'pino';
 
 /**
@@ -12,7 +13,7 @@ export async function applyMigrations(databaseUrl: string, logger: Logger): Prom
     applicationName: 'tideline-launcher',
   });
   try {
-    const { applied } = await migrateToLatest(db);
+    const { applied } = await migrateToLatest(db, feedMigrations);
     logger.info({ applied }, applied.length ? 'applied migrations' : 'schema is up to date');
     return applied;
   } finally {

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
 import { repoRoot } from './repo-paths.js';
 
@@ -39,6 +40,8 @@ const url = (protocols: readonly string[], example: string) =>
   );
 
 const schema = z.object({
+  // Validated here too, so a bad value stops `pnpm start` at once instead of crash-looping a worker.
+  ...feedsEnvShape,
   DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://user@host:5432/tideline'),
   REDIS_URL: url(['redis:', 'rediss:'], 'redis://host:6379'),
   PORT: integer(1, 65535, 3000),

@@ -1,3 +1,4 @@
+import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -6,6 +7,17 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
 
 const schema = z.object({
+  ...feedsEnvShape,
+  /** Fan-out jobs one worker process runs at once. */
+  FANOUT_CONCURRENCY: z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: 'expected a whole number from 1 to 256' })
+      .int({ error: 'expected a whole number from 1 to 256' })
+      .min(1, { error: 'expected a whole number from 1 to 256' })
+      .max(256, { error: 'expected a whole number from 1 to 256' })
+      .default(8),
+  ),
   DATABASE_URL: z.preprocess(
     blankAsUnset,
     z

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
+import { feedMigrations } from '@tideline/fanout';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inheritedEnv } from './env.js';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -16,12 +18,18 @@ async function waitForOutput(output: string[], text: string, timeoutMs: number):
   }
 }
 
+let testDb: TestDatabase<unknown>;
+beforeAll(async () => {
+  testDb = await createTestDatabase('worker_main', { migrations: feedMigrations });
+});
+afterAll(() => testDb.destroy());
+
 describe('worker process', () => {
   it('connects, reports ready, and exits 0 on SIGTERM', async () => {
-    // The local services; the `postgres` database exists on every PostgreSQL.
     const child = spawn(process.execPath, ['--import', 'tsx', mainFile], {
       env: inheritedEnv({
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        DATABASE_URL: testDb.url,
+        REDIS_KEY_PREFIX: `${testDb.name}:`,
         WORKER_ID: 'test',
       }),
       stdio: ['ignore', 'pipe', 'pipe'],

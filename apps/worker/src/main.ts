@@ -1,4 +1,5 @@
-import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import { createDatabase } from '@tideline/event-store';
+import { createFanoutQueue, createFanoutWorker, feedsConfigFromEnv } from '@tideline/fanout';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { pino } from 'pino';
@@ -13,7 +14,7 @@ const logger = pino({
   base: { pid: process.pid, workerId: env.WORKER_ID },
 });
 const applicationName = `tideline-worker${env.WORKER_ID ? `-${env.WORKER_ID}` : ''}`;
-const db = createDatabase<EventStoreTables>({
+const db = createDatabase<unknown>({
   connectionString: env.DATABASE_URL,
   applicationName,
 });
@@ -22,6 +23,14 @@ const redis = new Redis(env.REDIS_URL, {
   maxRetriesPerRequest: 3,
 });
 redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+// BullMQ blocks on its own connection and wants commands to wait out reconnects.
+const queueConnection = new Redis(env.REDIS_URL, {
+  connectionName: `${applicationName}-queue`,
+  maxRetriesPerRequest: null,
+});
+queueConnection.on('error', (error) => logger.warn({ err: error }, 'redis queue connection error'));
+const config = feedsConfigFromEnv(env);
+const queue = createFanoutQueue({ connection: queueConnection, config });
 
 const controller = new AbortController();
 const stop = (reason: string) => {
@@ -38,18 +47,33 @@ let exitCode = 0;
 try {
   // Fail at start, not at the first event, when a backing service is missing.
   await Promise.all([sql`select 1`.execute(db), redis.ping()]);
-  await runWorker({
-    db,
-    connectionString: env.DATABASE_URL,
-    projections: projections(),
-    logger,
-    signal: controller.signal,
+  const fanout = createFanoutWorker({
+    connection: queueConnection,
+    redis,
+    config,
+    concurrency: env.FANOUT_CONCURRENCY,
   });
+  fanout.on('failed', (job, error) =>
+    logger.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed'),
+  );
+  fanout.on('error', (error) => logger.warn({ err: error }, 'fan-out worker error'));
+  try {
+    await runWorker({
+      db,
+      connectionString: env.DATABASE_URL,
+      projections: projections({ redis, queue, config }),
+      logger,
+      signal: controller.signal,
+    });
+  } finally {
+    await fanout.close();
+  }
 } catch (error) {
   logger.fatal({ err: error }, 'worker failed');
   exitCode = 1;
 } finally {
-  await Promise.allSettled([db.destroy(), closeRedis()]);
+  await queue.close().catch(() => {});
+  await Promise.allSettled([db.destroy(), closeRedis(), queueConnection.quit()]);
 }
 logger.info('worker stopped');
 process.exit(exitCode);

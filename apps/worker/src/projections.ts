@@ -1,9 +1,12 @@
-import type { EventStoreTables, Projection } from '@tideline/event-store';
+import type { Projection } from '@tideline/event-store';
+import { type FanoutQueue, type FeedsConfig, feedProjector } from '@tideline/fanout';
+import type { Redis } from 'ioredis';
 
-/**
- * The read models the worker keeps. The feed projections (follow graph, activities,
- * timelines) join this list as they are built.
- */
-export function projections(): Projection<EventStoreTables>[] {
-  return [];
+/** The read models the worker keeps, each run as one event-store consumer. */
+export function projections(deps: {
+  redis: Redis;
+  queue: FanoutQueue;
+  config: FeedsConfig;
+}): Projection<unknown>[] {
+  return [feedProjector(deps)];
 }

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** How feeds behave; the apps fill it from their validated environment. */
 export interface FeedsConfig {
   /** Authors with at most this many followers fan out on write (SPEC §3). */
@@ -19,3 +21,44 @@ export const defaultFeedsConfig: FeedsConfig = {
   redisPrefix: 'tl:',
   fanoutBatchSize: 500,
 };
+
+const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
+const intVar = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    blankAsUnset,
+    z.coerce
+      .number({ error: `expected a whole number from ${min} to ${max}` })
+      .int({ error: `expected a whole number from ${min} to ${max}` })
+      .min(min, { error: `expected a whole number from ${min} to ${max}` })
+      .max(max, { error: `expected a whole number from ${min} to ${max}` })
+      .default(fallback),
+  );
+
+/**
+ * The feed variables every app reads (SPEC §7), as a zod shape for the apps' own env.ts
+ * schemas — declared once so the server and the worker cannot disagree on a default.
+ */
+export const feedsEnvShape = {
+  FANOUT_THRESHOLD: intVar(0, 10_000_000, defaultFeedsConfig.fanoutThreshold),
+  FANOUT_ACTIVE_DAYS: intVar(1, 3650, defaultFeedsConfig.fanoutActiveDays),
+  TIMELINE_MAX: intVar(10, 100_000, defaultFeedsConfig.timelineMax),
+  REDIS_KEY_PREFIX: z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_:.-]{0,64}$/, { error: 'expected up to 64 letters, digits, _ : . or -' })
+      .default(defaultFeedsConfig.redisPrefix),
+  ),
+};
+
+export type FeedsEnv = { [K in keyof typeof feedsEnvShape]: z.output<(typeof feedsEnvShape)[K]> };
+
+export function feedsConfigFromEnv(env: FeedsEnv): FeedsConfig {
+  return {
+    ...defaultFeedsConfig,
+    fanoutThreshold: env.FANOUT_THRESHOLD,
+    fanoutActiveDays: env.FANOUT_ACTIVE_DAYS,
+    timelineMax: env.TIMELINE_MAX,
+    redisPrefix: env.REDIS_KEY_PREFIX,
+  };
+}

@@ -3,7 +3,13 @@ export type { CommandContext } from './commands/command-context.js';
 export { type FollowResult, follow, followMany, unfollow } from './commands/follow-feeds.js';
 export { removeActivity } from './commands/remove-activity.js';
 export { updateActivity } from './commands/update-activity.js';
-export { defaultFeedsConfig, type FeedsConfig } from './config.js';
+export {
+  defaultFeedsConfig,
+  type FeedsConfig,
+  type FeedsEnv,
+  feedsConfigFromEnv,
+  feedsEnvShape,
+} from './config.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export { createFanoutQueue, createFanoutWorker } from './fanout-queue.js';
 export { type FeedProjectorDeps, feedProjector } from './feed-projector.js';
