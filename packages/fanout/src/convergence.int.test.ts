@@ -171,6 +171,11 @@ function foreignIdOf(operations: readonly Operation[], pick: number): string | u
   return add?.kind === 'add' ? add.activity.foreignId : undefined;
 }
 
+async function activeJobs(config: FeedsConfig): Promise<number> {
+  const keys = await redis.keys(`${config.redisPrefix}{fanout}:fanout:active`);
+  return keys.length === 0 ? 0 : redis.llen(keys[0] ?? '');
+}
+
 async function quiesce(config: FeedsConfig) {
   const bull = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
   const queue = createFanoutQueue({ connection: bull, config });
@@ -260,6 +265,11 @@ describe('convergence of every feed to the reference model', () => {
         ...[40, 90, 130].map((at) => ({
           at,
           run: async () => {
+            // Prefer a moment when fan-out jobs are running, so the kill lands mid-job.
+            await waitFor(async () => (await activeJobs(config)) > 0, {
+              timeoutMs: 2000,
+              intervalMs: 2,
+            }).catch(() => undefined);
             const victim = workers[random.int(0, workers.length - 1)];
             if (victim) await killWorker(victim);
             workers = [...workers.filter((w) => w !== victim), startWorker(config)];

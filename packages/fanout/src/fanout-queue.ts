@@ -85,6 +85,9 @@ export function createFanoutWorker({
       connection,
       prefix: queuePrefix(config),
       concurrency,
+      ...(stalledIntervalMs === undefined
+        ? {}
+        : { stalledInterval: stalledIntervalMs, lockDuration: stalledIntervalMs * 2 }),
     },
   );
 }

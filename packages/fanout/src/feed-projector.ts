@@ -14,13 +14,13 @@ import {
   entryOf,
   type FollowChange,
   ownFeeds,
-  recordActivityAdded,
   recordActivityRemoved,
   recordActivityUpdated,
   recordFollowed,
   recordUnfollowed,
 } from './read-model/apply-events.js';
 import { contributedEntries, edgesTo, followerCount } from './read-model/feed-queries.js';
+import { admits, recordActivitiesAdded, writeFanoutEdges } from './read-model/record-activities.js';
 import { formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
 import type { ScriptedPipeline } from './redis/scripts.js';
@@ -61,7 +61,10 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       const pipeline = redis.pipeline() as ScriptedPipeline;
       const writes = timelineWrites(pipeline, config.redisPrefix, config.timelineMax);
       const jobs: FanoutJob[] = [];
-      for (const event of events) await applyEvent(tx, event, writes, jobs, config);
+      for (const run of runsOf(events)) {
+        if (run[0]?.type === 'ActivityAdded') await applyAddedRun(tx, run, writes, jobs, config);
+        else for (const event of run) await applyEvent(tx, event, writes, jobs, config);
+      }
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
@@ -75,6 +78,58 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
   };
 }
 
+/** Splits a batch into runs of consecutive events of one type, in order. */
+function runsOf(events: readonly StoredEvent[]): StoredEvent[][] {
+  const runs: StoredEvent[][] = [];
+  for (const event of events) {
+    const last = runs[runs.length - 1];
+    if (last && last[0]?.type === event.type) last.push(event);
+    else runs.push([event]);
+  }
+  return runs;
+}
+
+/**
+ * A run of added activities in a handful of statements, whatever its length: the live
+ * path and a rebuild share it, and a rebuild is mostly such runs.
+ */
+async function applyAddedRun(
+  tx: Transaction<unknown>,
+  run: readonly StoredEvent[],
+  writes: Writes,
+  jobs: FanoutJob[],
+  config: FeedsConfig,
+): Promise<void> {
+  const recorded = await recordActivitiesAdded(
+    tx,
+    run.map((event) => ({ activity: event.data as ActivityAddedData, position: event.position })),
+  );
+  const authors = [...new Set(recorded.flatMap(({ activity }) => ownFeeds(activity)))];
+  const edgesByAuthor = await writeFanoutEdges(tx, authors, config.fanoutThreshold);
+  const eventIds = new Map(
+    run.map((event) => [(event.data as ActivityAddedData).id, event.eventId]),
+  );
+  for (const { activity } of recorded) {
+    const entry = entryOf(activity);
+    const feeds = ownFeeds(activity);
+    writes.cacheBody(activity.id, activity);
+    writes.addDirect(feeds, entry);
+    for (const [feedIndex, author] of feeds.entries()) {
+      const edges = (edgesByAuthor.get(author) ?? []).filter((edge) => admits(edge, entry));
+      batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+        jobs.push({
+          kind: 'deliver',
+          jobId: `${eventIds.get(activity.id)}.deliver.${feedIndex}.${index}`,
+          author,
+          id: activity.id,
+          timeMs: entry.timeMs,
+          followers: batch.map((edge) => edge.source),
+        });
+      });
+    }
+  }
+}
+
 async function applyEvent(
   tx: Transaction<unknown>,
   event: StoredEvent,
@@ -83,30 +138,6 @@ async function applyEvent(
   config: FeedsConfig,
 ): Promise<void> {
   switch (event.type) {
-    case 'ActivityAdded': {
-      const activity = event.data as ActivityAddedData;
-      if (!(await recordActivityAdded(tx, activity, event.position))) return;
-      const entry = entryOf(activity);
-      const feeds = ownFeeds(activity);
-      writes.cacheBody(activity.id, activity);
-      writes.addDirect(feeds, entry);
-      for (const [feedIndex, author] of feeds.entries()) {
-        const followers = await followerCount(tx, author);
-        if (followers === 0 || followers > config.fanoutThreshold) continue;
-        const edges = await edgesTo(tx, author, entry);
-        batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
-          jobs.push({
-            kind: 'deliver',
-            jobId: `${event.eventId}.deliver.${feedIndex}.${index}`,
-            author,
-            id: activity.id,
-            timeMs: entry.timeMs,
-            followers: batch.map((edge) => edge.source),
-          });
-        });
-      }
-      return;
-    }
     case 'ActivityUpdated': {
       const body = await recordActivityUpdated(tx, event.data as ActivityUpdatedData);
       if (body) writes.cacheBody(body.id, body);

@@ -18,27 +18,6 @@ export function entryOf(activity: Pick<ActivityAddedData, 'id' | 'time'>): Entry
   return { timeMs: Date.parse(activity.time), id: activity.id };
 }
 
-/** Records a new activity and its direct feeds. False when it was recorded before. */
-export async function recordActivityAdded(
-  tx: QueryExecutorProvider,
-  activity: ActivityAddedData,
-  position: string,
-): Promise<boolean> {
-  const feeds = ownFeeds(activity);
-  const { timeMs } = entryOf(activity);
-  const inserted = await sql`
-    INSERT INTO feed_activities (id, feed, foreign_id, time_ms, body, own_feeds, added_position)
-    VALUES (${activity.id}, ${activity.feed}, ${activity.foreignId ?? null}, ${timeMs},
-            ${JSON.stringify(activity)}::jsonb, ${feeds}::text[], ${position})
-    ON CONFLICT (id) DO NOTHING`.execute(tx);
-  if (Number(inserted.numAffectedRows ?? 0) === 0) return false;
-  await sql`
-    INSERT INTO feed_entries (feed, time_ms, activity_id, added_position)
-    SELECT f, ${timeMs}, ${activity.id}, ${position} FROM unnest(${feeds}::text[]) AS f
-    ON CONFLICT DO NOTHING`.execute(tx);
-  return true;
-}
-
 /** Applies an update's resulting `extra` to the stored body; returns the new body. */
 export async function recordActivityUpdated(
   tx: QueryExecutorProvider,

@@ -1,0 +1,100 @@
+import type { ActivityAddedData, Feed } from '@tideline/domain';
+import { type QueryExecutorProvider, sql } from 'kysely';
+import { entryOf, ownFeeds } from './apply-events.js';
+import type { EdgeRow, Entry } from './feed-queries.js';
+
+export interface NewActivity {
+  activity: ActivityAddedData;
+  position: string;
+}
+
+/**
+ * Records a run of added activities in two statements (bodies, then direct-feed entries).
+ * Returns those that were new: a replayed batch records nothing twice.
+ */
+export async function recordActivitiesAdded(
+  tx: QueryExecutorProvider,
+  added: readonly NewActivity[],
+): Promise<NewActivity[]> {
+  if (added.length === 0) return [];
+  const rows = added.map(({ activity, position }) => ({
+    id: activity.id,
+    feed: activity.feed,
+    foreign_id: activity.foreignId ?? null,
+    time_ms: entryOf(activity).timeMs,
+    body: activity,
+    own_feeds: ownFeeds(activity),
+    added_position: position,
+  }));
+  const inserted = await sql<{ id: string }>`
+    INSERT INTO feed_activities (id, feed, foreign_id, time_ms, body, own_feeds, added_position)
+    SELECT r.id, r.feed, r.foreign_id, r.time_ms, r.body,
+      ARRAY(SELECT jsonb_array_elements_text(r.own_feeds)), r.added_position
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(id text, feed text, foreign_id text, time_ms bigint, body jsonb, own_feeds jsonb, added_position text)
+    ON CONFLICT (id) DO NOTHING
+    RETURNING id`.execute(tx);
+  const fresh = new Set(inserted.rows.map((row) => row.id));
+  const recorded = added.filter(({ activity }) => fresh.has(activity.id));
+  const entries = recorded.flatMap(({ activity, position }) =>
+    ownFeeds(activity).map((feed) => ({
+      feed,
+      time_ms: entryOf(activity).timeMs,
+      activity_id: activity.id,
+      added_position: position,
+    })),
+  );
+  if (entries.length > 0) {
+    await sql`
+      INSERT INTO feed_entries (feed, time_ms, activity_id, added_position)
+      SELECT r.feed, r.time_ms, r.activity_id, r.added_position
+      FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb)
+        AS r(feed text, time_ms bigint, activity_id text, added_position text)
+      ON CONFLICT DO NOTHING`.execute(tx);
+  }
+  return recorded;
+}
+
+/**
+ * The followers of each feed that fans out on write (1..threshold followers), in one
+ * query: what a run of activities needs to plan its deliveries.
+ */
+export async function writeFanoutEdges(
+  tx: QueryExecutorProvider,
+  authors: readonly Feed[],
+  threshold: number,
+): Promise<Map<Feed, EdgeRow[]>> {
+  const byAuthor = new Map<Feed, EdgeRow[]>();
+  if (authors.length === 0) return byAuthor;
+  const result = await sql<{
+    source: string;
+    target: string;
+    cutoff_ms: number | null;
+    cutoff_id: string | null;
+    followed_position: string;
+  }>`
+    SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position
+    FROM follower_counts c JOIN follows f ON f.target = c.feed
+    WHERE c.feed = ANY(${authors}::text[]) AND c.followers BETWEEN 1 AND ${threshold}`.execute(tx);
+  for (const row of result.rows) {
+    const edges = byAuthor.get(row.target) ?? [];
+    edges.push({
+      source: row.source,
+      target: row.target,
+      cutoffMs: row.cutoff_ms,
+      cutoffId: row.cutoff_id,
+      followedPosition: row.followed_position,
+    });
+    byAuthor.set(row.target, edges);
+  }
+  return byAuthor;
+}
+
+/** Whether an edge's cutoff lets an entry through. */
+export function admits(edge: EdgeRow, entry: Entry): boolean {
+  if (edge.cutoffMs === null) return true;
+  return (
+    entry.timeMs > edge.cutoffMs ||
+    (entry.timeMs === edge.cutoffMs && entry.id > (edge.cutoffId ?? ''))
+  );
+}
