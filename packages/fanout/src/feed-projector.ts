@@ -16,12 +16,12 @@ import {
   ownFeeds,
   recordActivityRemoved,
   recordActivityUpdated,
-  recordFollowed,
   recordUnfollowed,
 } from './read-model/apply-events.js';
 import { contributedEntries, edgesTo, followerCount } from './read-model/feed-queries.js';
 import { admits, recordActivitiesAdded, writeFanoutEdges } from './read-model/record-activities.js';
-import { formatGuard } from './redis/keys.js';
+import { contributionsOf, recordFollows } from './read-model/record-follows.js';
+import { feedKeys, formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
 import type { ScriptedPipeline } from './redis/scripts.js';
 import { withTimelineScripts } from './redis/scripts.js';
@@ -63,6 +63,8 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       const jobs: FanoutJob[] = [];
       for (const run of runsOf(events)) {
         if (run[0]?.type === 'ActivityAdded') await applyAddedRun(tx, run, writes, jobs, config);
+        else if (run[0]?.type === 'FeedFollowed')
+          await applyFollowedRun(tx, run, redis, writes, jobs, config);
         else for (const event of run) await applyEvent(tx, event, writes, jobs, config);
       }
       const results = (await pipeline.exec()) ?? [];
@@ -130,6 +132,59 @@ async function applyAddedRun(
   }
 }
 
+/**
+ * A run of follows in a few statements. Only live followers (those with Redis keys) get
+ * their guards and copies written; the others are regenerated when they next read.
+ */
+async function applyFollowedRun(
+  tx: Transaction<unknown>,
+  run: readonly StoredEvent[],
+  redis: Redis,
+  writes: Writes,
+  jobs: FanoutJob[],
+  config: FeedsConfig,
+): Promise<void> {
+  const { edges, counts } = await recordFollows(
+    tx,
+    run.map((event) => ({ follow: event.data as FeedFollowedData, position: event.position })),
+  );
+  if (edges.length === 0) return;
+  const sources = [...new Set(edges.map((edge) => edge.source))];
+  const liveness = redis.pipeline();
+  for (const source of sources) liveness.exists(feedKeys(config.redisPrefix, source).live);
+  const live = new Set(
+    ((await liveness.exec()) ?? []).flatMap(([error, found], index) =>
+      !error && found === 1 ? [sources[index] ?? ''] : [],
+    ),
+  );
+  const modeOf = (target: string) =>
+    (counts.get(target)?.after ?? 0) > config.fanoutThreshold ? 'read' : 'write';
+  const liveEdges = edges.filter((edge) => live.has(edge.source));
+  const copies = await contributionsOf(
+    tx,
+    liveEdges.filter((edge) => modeOf(edge.target) === 'write'),
+    config.timelineMax,
+  );
+  for (const edge of liveEdges) {
+    const copied = copies.get(`${edge.source}>${edge.target}`) ?? [];
+    writes.attachEdge(edge.source, edge.target, modeOf(edge.target), formatGuard(edge), copied);
+  }
+  const eventIds = new Map<string, string>(run.map((event) => [event.position, event.eventId]));
+  for (const [target, { before, after }] of counts) {
+    const last = edges.filter((edge) => edge.target === target).at(-1);
+    if (!last) continue;
+    await queueModeChange(
+      tx,
+      eventIds.get(last.followedPosition) ?? last.followedPosition,
+      target,
+      before,
+      after,
+      jobs,
+      config,
+    );
+  }
+}
+
 async function applyEvent(
   tx: Transaction<unknown>,
   event: StoredEvent,
@@ -164,24 +219,6 @@ async function applyEvent(
       }
       return;
     }
-    case 'FeedFollowed': {
-      const change = await recordFollowed(tx, event.data as FeedFollowedData, event.position);
-      if (!change) return;
-      const { edge } = change;
-      const mode = change.after > config.fanoutThreshold ? 'read' : 'write';
-      const copied =
-        mode === 'write'
-          ? await contributedEntries(tx, edge.source, {
-              limit: config.timelineMax,
-              targets: { only: edge.target },
-              kept: false,
-              threshold: config.fanoutThreshold,
-            })
-          : [];
-      writes.attachEdge(edge.source, edge.target, mode, formatGuard(edge), copied);
-      await queueModeChange(tx, event, change, jobs, config);
-      return;
-    }
     case 'FeedUnfollowed': {
       const change = await recordUnfollowed(tx, event.data as FeedUnfollowedData, event.position);
       if (!change) return;
@@ -192,29 +229,38 @@ async function applyEvent(
         threshold: config.fanoutThreshold,
       });
       writes.detachEdge(change.edge.source, change.edge.target, timeline);
-      await queueModeChange(tx, event, change, jobs, config);
+      await queueModeChange(
+        tx,
+        event.eventId,
+        change.edge.target,
+        change.before,
+        change.after,
+        jobs,
+        config,
+      );
       return;
     }
   }
 }
 
-/** When a follow or unfollow moves the target across the threshold, move every edge. */
+/** When follows or unfollows move a target across the threshold, move every edge. */
 async function queueModeChange(
   tx: Transaction<unknown>,
-  event: StoredEvent,
-  change: FollowChange,
+  eventId: string,
+  author: string,
+  before: number,
+  after: number,
   jobs: FanoutJob[],
   config: FeedsConfig,
 ): Promise<void> {
-  const wasRead = change.before > config.fanoutThreshold;
-  const isRead = change.after > config.fanoutThreshold;
+  const wasRead = before > config.fanoutThreshold;
+  const isRead = after > config.fanoutThreshold;
   if (wasRead === isRead) return;
-  const author = change.edge.target;
   const edges = await edgesTo(tx, author);
   batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
     jobs.push({
       kind: 'mode',
-      jobId: `${event.eventId}.mode.${index}`,
+      jobId: `${eventId}.mode.${index}`,
       author,
       mode: isRead ? 'read' : 'write',
       edges: batch.map((edge) => ({ follower: edge.source, guard: formatGuard(edge) })),

@@ -3,11 +3,11 @@ import type {
   ActivityRemovedData,
   ActivityUpdatedData,
   Feed,
-  FeedFollowedData,
   FeedUnfollowedData,
 } from '@tideline/domain';
 import { type QueryExecutorProvider, sql } from 'kysely';
-import { cutoffFor, type EdgeRow, type Entry } from './feed-queries.js';
+import type { EdgeRow, Entry } from './feed-queries.js';
+import { bumpCounts } from './record-follows.js';
 
 /** The feeds an activity is delivered to directly: its feed and its `to` feeds. */
 export function ownFeeds(activity: Pick<ActivityAddedData, 'feed' | 'to'>): Feed[] {
@@ -53,33 +53,6 @@ export interface FollowChange {
   after: number;
 }
 
-/** Creates the edge with its cutoff and counts it. Undefined when it exists already. */
-export async function recordFollowed(
-  tx: QueryExecutorProvider,
-  followed: FeedFollowedData,
-  position: string,
-): Promise<FollowChange | undefined> {
-  if (followed.source === followed.target) return undefined;
-  const cutoff = await cutoffFor(tx, followed.target, followed.copyLimit);
-  const inserted = await sql`
-    INSERT INTO follows (source, target, cutoff_ms, cutoff_id, followed_position)
-    VALUES (${followed.source}, ${followed.target}, ${cutoff?.timeMs ?? null}, ${cutoff?.id ?? null}, ${position})
-    ON CONFLICT DO NOTHING`.execute(tx);
-  if (Number(inserted.numAffectedRows ?? 0) === 0) return undefined;
-  const after = await bumpCounts(tx, followed.source, followed.target, 1);
-  return {
-    edge: {
-      source: followed.source,
-      target: followed.target,
-      cutoffMs: cutoff?.timeMs ?? null,
-      cutoffId: cutoff?.id ?? null,
-      followedPosition: position,
-    },
-    before: after - 1,
-    after,
-  };
-}
-
 /** Ends the edge, keeping its history when asked. Undefined when there was no edge. */
 export async function recordUnfollowed(
   tx: QueryExecutorProvider,
@@ -101,7 +74,8 @@ export async function recordUnfollowed(
       VALUES (${unfollowed.source}, ${unfollowed.target}, ${row.cutoff_ms}, ${row.cutoff_id}, ${position})
       ON CONFLICT DO NOTHING`.execute(tx);
   }
-  const after = await bumpCounts(tx, unfollowed.source, unfollowed.target, -1);
+  const counts = await bumpCounts(tx, [unfollowed], -1);
+  const after = counts.get(unfollowed.target)?.after ?? 0;
   return {
     edge: {
       source: unfollowed.source,
@@ -113,16 +87,4 @@ export async function recordUnfollowed(
     before: after + 1,
     after,
   };
-}
-
-/** Adjusts both counts; returns the target's new follower count. */
-async function bumpCounts(tx: QueryExecutorProvider, source: Feed, target: Feed, delta: 1 | -1) {
-  await sql`
-    INSERT INTO follower_counts (feed, following) VALUES (${source}, ${Math.max(delta, 0)})
-    ON CONFLICT (feed) DO UPDATE SET following = follower_counts.following + ${delta}`.execute(tx);
-  const result = await sql<{ followers: number }>`
-    INSERT INTO follower_counts (feed, followers) VALUES (${target}, ${Math.max(delta, 0)})
-    ON CONFLICT (feed) DO UPDATE SET followers = follower_counts.followers + ${delta}
-    RETURNING followers`.execute(tx);
-  return result.rows[0]?.followers ?? 0;
 }
