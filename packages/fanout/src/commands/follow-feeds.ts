@@ -42,8 +42,13 @@ export async function followMany(
   context: CommandContext = {},
 ): Promise<{ position: Position; results: FollowResult[] }> {
   const results = await followEdges(db, parseInput(followManyInputSchema, input), context);
-  const last = results.map((r) => r.position).sort();
-  return { position: last[last.length - 1] as Position, results };
+  const last = results
+    .map((r) => r.position)
+    .sort()
+    .at(-1);
+  // The schema guarantees at least one follow, hence one position.
+  if (last === undefined) throw new Error('followMany produced no position');
+  return { position: last, results };
 }
 
 /**

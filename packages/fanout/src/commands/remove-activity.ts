@@ -42,18 +42,17 @@ export async function removeActivity(
           : [...(await readActivityStates(tx, [target.id])).values()].filter(
               (state) => state.streamId === streamId,
             );
-      if (states.length === 0) {
+      const latest = states
+        .map((state) => state.position)
+        .sort()
+        .at(-1);
+      if (latest === undefined) {
         const what = target.id === undefined ? `foreignId ${target.foreignId}` : target.id;
         throw new TidelineError('NOT_FOUND', `activity ${what} does not exist in ${validFeed}`);
       }
       const live = states.filter((state) => !state.removed);
-      if (live.length === 0) {
-        const latest = states.map((state) => state.position).sort();
-        return {
-          removed: [],
-          position: latest[latest.length - 1] ?? states[0]?.position ?? ('' as Position),
-        };
-      }
+      // Removed already: removing again is a no-op that reports the removal.
+      if (live.length === 0) return { removed: [], position: latest };
       const { position } = await appendToStream(
         tx,
         streamId,
