@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedsConfig } from '../config.js';
 import { compareEntriesDesc, type Entry, mergeEntries } from '../read-model/feed-queries.js';
-import { type FeedKeys, feedKeys, isAboveCutoff, parseGuard } from './keys.js';
+import { feedKeys, isAboveCutoff, parseGuard } from './keys.js';
 import { regenerateFeed } from './regenerate-feed.js';
 
 /** Same-millisecond entries fetched beyond the page, since the cursor cuts inside a score. */
@@ -33,22 +33,26 @@ export async function redisCandidates(
   before: Entry | undefined,
   count: number,
 ): Promise<Entry[] | undefined> {
-  // Reads a feed's sets, regenerating it from PostgreSQL first when it is not live.
-  const readLive = async (target: Feed, sets: ('own' | 'tl')[], withFor: boolean) => {
-    const keys = feedKeys(config.redisPrefix, target);
-    const read = await readSets(redis, config, keys, sets, withFor, before, count);
-    if (read.live) return read;
-    await regenerateFeed(db, redis, config, target);
-    const again = await readSets(redis, config, keys, sets, withFor, before, count);
-    return again.live ? again : undefined;
+  // Reads feeds' sets in one round trip, regenerating from PostgreSQL any that is not live.
+  const readLive = async (targets: readonly Target[]) => {
+    const reads = await readMany(redis, config, targets, before, count);
+    const cold = targets.filter((_, i) => !reads[i]?.live);
+    if (cold.length === 0) return reads;
+    for (const target of cold) await regenerateFeed(db, redis, config, target.feed);
+    const again = await readMany(redis, config, cold, before, count);
+    return reads.map((read) => (read.live ? read : (again.shift() ?? read)));
   };
-  const first = await readLive(feed, ['own', 'tl'], true);
-  if (!first) return undefined;
+  const [first] = await readLive([{ feed, sets: ['own', 'tl'], withFor: true }]);
+  if (!first?.live) return undefined;
   const reads = [...first.sets];
-  for (const [author, guardText] of Object.entries(first.hash)) {
+  const authors = Object.entries(first.hash);
+  const authorReads = await readLive(
+    authors.map(([author]) => ({ feed: author, sets: ['own'], withFor: false })),
+  );
+  for (const [index, [, guardText]] of authors.entries()) {
+    const read = authorReads[index];
+    if (!read?.live) return undefined;
     const guard = parseGuard(guardText);
-    const read = await readLive(author, ['own'], false);
-    if (!read) return undefined;
     for (const set of read.sets) {
       reads.push({
         ...set,
@@ -73,51 +77,71 @@ export async function redisCandidates(
   return merged;
 }
 
-async function readSets(
+interface Target {
+  feed: Feed;
+  sets: ('own' | 'tl')[];
+  withFor: boolean;
+}
+
+interface FeedRead {
+  live: boolean;
+  sets: SetRead[];
+  hash: Record<string, string>;
+}
+
+/** Reads the given sets of several feeds, and refreshes their TTLs, in one pipeline. */
+async function readMany(
   redis: Redis,
   config: FeedsConfig,
-  keys: FeedKeys,
-  sets: readonly ('own' | 'tl')[],
-  withFor: boolean,
+  targets: readonly Target[],
   before: Entry | undefined,
   count: number,
-): Promise<{ live: boolean; sets: SetRead[]; hash: Record<string, string> }> {
+): Promise<FeedRead[]> {
+  if (targets.length === 0) return [];
   const ttl = config.fanoutActiveDays * 24 * 3600;
   const max = before ? String(before.timeMs) : '+inf';
-  const pipeline = redis.pipeline().exists(keys.live).hgetall(keys.trim);
-  for (const set of sets) {
-    pipeline
-      .zrevrangebyscore(keys[set], max, '-inf', 'WITHSCORES', 'LIMIT', 0, count + TIE_SLACK)
-      .zrange(keys[set], 0, 0, 'WITHSCORES');
+  const pipeline = redis.pipeline();
+  for (const { feed, sets, withFor } of targets) {
+    const keys = feedKeys(config.redisPrefix, feed);
+    pipeline.exists(keys.live).hgetall(keys.trim);
+    for (const set of sets) {
+      pipeline
+        .zrevrangebyscore(keys[set], max, '-inf', 'WITHSCORES', 'LIMIT', 0, count + TIE_SLACK)
+        .zrange(keys[set], 0, 0, 'WITHSCORES');
+    }
+    if (withFor) pipeline.hgetall(keys.for);
+    // Reading a feed keeps it active: its keys live another FANOUT_ACTIVE_DAYS.
+    for (const key of [keys.live, keys.own, keys.tl, keys.fow, keys.for, keys.trim])
+      pipeline.expire(key, ttl);
   }
-  if (withFor) pipeline.hgetall(keys.for);
-  // Reading a feed keeps it active: its keys live another FANOUT_ACTIVE_DAYS.
-  for (const key of [keys.live, keys.own, keys.tl, keys.fow, keys.for, keys.trim])
-    pipeline.expire(key, ttl);
   const results = (await pipeline.exec()) ?? [];
-  const value = (index: number): unknown => {
-    const [error, result] = results[index] ?? [null, null];
+  let cursor = 0;
+  const next = (): unknown => {
+    const [error, result] = results[cursor++] ?? [null, null];
     if (error) throw Object.assign(error, { transient: true });
     return result;
   };
-  const trimmed = value(1) as Record<string, string>;
-  const reads: SetRead[] = sets.map((set, i) => {
-    const base = 2 + i * 2;
-    const flat = value(base) as string[];
-    const entries: Entry[] = [];
-    for (let j = 0; j + 1 < flat.length; j += 2) {
-      const entry = { id: flat[j] ?? '', timeMs: Number(flat[j + 1]) };
-      if (!before || compareEntriesDesc(entry, before) > 0) entries.push(entry);
-    }
-    const lowest = value(base + 1) as string[];
-    const floor =
-      trimmed[set] === undefined
-        ? undefined
-        : lowest[0] === undefined
-          ? EVERYTHING_UNKNOWN
-          : { id: lowest[0], timeMs: Number(lowest[1]) };
-    return { entries, floor };
+  return targets.map(({ sets, withFor }) => {
+    const live = next() === 1;
+    const trimmed = next() as Record<string, string>;
+    const reads = sets.map((set): SetRead => {
+      const flat = next() as string[];
+      const lowest = next() as string[];
+      const entries: Entry[] = [];
+      for (let j = 0; j + 1 < flat.length; j += 2) {
+        const entry = { id: flat[j] ?? '', timeMs: Number(flat[j + 1]) };
+        if (!before || compareEntriesDesc(entry, before) > 0) entries.push(entry);
+      }
+      const floor =
+        trimmed[set] === undefined
+          ? undefined
+          : lowest[0] === undefined
+            ? EVERYTHING_UNKNOWN
+            : { id: lowest[0], timeMs: Number(lowest[1]) };
+      return { entries, floor };
+    });
+    const hash = withFor ? (next() as Record<string, string>) : {};
+    cursor += 6;
+    return { live, sets: reads, hash };
   });
-  const hashValue = withFor ? (value(2 + sets.length * 2) as Record<string, string>) : {};
-  return { live: value(0) === 1, sets: reads, hash: hashValue };
 }
