@@ -15,7 +15,7 @@ import {
   type RetryPolicy,
 } from './process-batch.js';
 import type { Projection } from './projection.js';
-import { hasWithheldEvents } from './read-all.js';
+import { hasEventsAfter } from './read-all.js';
 import { createWakeup } from './wakeup.js';
 
 export interface ConsumerOptions<DB> {
@@ -86,16 +86,16 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
   async function runWhileLocked(client: pg.Client): Promise<void> {
     let withheldDelay = 5;
     while (!stopped && !connectionLost(client)) {
-      wakeup.clear();
       const moved = await processBatch(db, projection, batch);
       if (moved > 0) {
         withheldDelay = 5;
         continue;
       }
       const checkpoint = (await readCheckpoint(db, projection.name)) ?? START;
-      if (await hasWithheldEvents(db, checkpoint)) {
-        // A later transaction committed while an older one still runs; the older one may
-        // never notify (rollback), so look again soon.
+      if (await hasEventsAfter(db, checkpoint)) {
+        // Committed events the batch did not take were held back by an older transaction
+        // that was still running. It may end without a notification (a rollback, or a
+        // transaction that wrote no events), so look again soon rather than sleep.
         await wakeup.wait(withheldDelay);
         withheldDelay = Math.min(withheldDelay * 2, 500);
       } else {

@@ -74,3 +74,22 @@ export async function hasWithheldEvents(
     ) AS withheld`.execute(executor);
   return result.rows[0]?.withheld ?? false;
 }
+
+/**
+ * Whether any committed event comes after `after`, fence or not. A consumer whose batch
+ * came back empty while this is true was held back by a transaction that has since ended
+ * or soon will: it polls again shortly instead of waiting for a notification.
+ */
+export async function hasEventsAfter(
+  executor: QueryExecutorProvider,
+  after: Position,
+): Promise<boolean> {
+  const parts = decodePosition(after);
+  if (!parts) throw new RangeError(`${after} is not a position`);
+  const result = await sql<{ found: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM events
+      WHERE (transaction_id, position) > (${parts.transactionId.toString()}::xid8, ${parts.sequence.toString()}::bigint)
+    ) AS found`.execute(executor);
+  return result.rows[0]?.found ?? false;
+}

@@ -10,9 +10,6 @@ export function createWakeup() {
       pending = true;
       wake?.();
     },
-    clear(): void {
-      pending = false;
-    },
     wait(ms: number): Promise<void> {
       if (pending) {
         pending = false;
