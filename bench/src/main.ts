@@ -6,6 +6,7 @@ import pg from 'pg';
 import { benchEnv } from './env.js';
 import { type Figure, machineInfo, type Report, withRatio, writeReport } from './report.js';
 import { eventStoreSuite } from './suites/event-store.js';
+import { fanoutSuite } from './suites/fanout.js';
 
 const started = performance.now();
 function progress(message: string) {
@@ -44,16 +45,35 @@ async function main() {
       startedAt: new Date().toISOString(),
       figures,
     };
-    figures.push(
-      ...(await eventStoreSuite({ db, quick: benchEnv.quick, progress })).map(withRatio),
-    );
+    const runs = (suite: string) => benchEnv.only === undefined || benchEnv.only === suite;
+    if (runs('event-store')) {
+      figures.push(
+        ...(await eventStoreSuite({ db, quick: benchEnv.quick, progress })).map(withRatio),
+      );
+    }
+    if (runs('fanout')) {
+      figures.push(
+        ...(
+          await fanoutSuite({
+            db,
+            quick: benchEnv.quick,
+            progress,
+            connectionString: url.toString(),
+            redisUrl: benchEnv.redisUrl,
+          })
+        ).map(withRatio),
+      );
+    }
     const results = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));
-    await writeReport(report, results('latest.json'), results('latest.md'));
+    // A partial run (`--only`) must not replace the full report.
+    if (benchEnv.only === undefined) {
+      await writeReport(report, results('latest.json'), results('latest.md'));
+    }
     for (const f of figures) {
       const ratio = f.ratio === undefined ? '' : `  (×${f.ratio} of baseline ${f.baseline})`;
       progress(`${f.name}: ${f.value} ${f.unit}${ratio}`);
     }
-    progress('wrote bench/results/latest.json and latest.md');
+    if (benchEnv.only === undefined) progress('wrote bench/results/latest.json and latest.md');
   } finally {
     await db.destroy();
     await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

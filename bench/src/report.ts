@@ -9,6 +9,8 @@ export interface Figure {
   better: 'higher' | 'lower';
   /** The goal for `value` (or for `ratio`, when the figure has a baseline). */
   target?: number;
+  /** What `target` applies to; default `ratio` when there is a baseline, else `value`. */
+  targetOn?: 'value' | 'ratio';
   /** The same work done the plain way, measured in the same run. */
   baseline?: number;
   /** `value / baseline` for `better: 'higher'`, `baseline / value` for `lower`. */
@@ -46,8 +48,11 @@ export function withRatio(figure: Figure): Figure {
 
 function meetsTarget(figure: Figure): string {
   if (figure.target === undefined) return '';
-  const measured = figure.ratio ?? figure.value;
-  const ok = figure.better === 'higher' ? measured >= figure.target : measured <= figure.target;
+  // A ratio is oriented so that higher is better, whichever way the value is.
+  const onRatio = figure.targetOn !== 'value' && figure.ratio !== undefined;
+  const measured = onRatio ? (figure.ratio ?? 0) : figure.value;
+  const ok =
+    onRatio || figure.better === 'higher' ? measured >= figure.target : measured <= figure.target;
   return ok ? 'met' : 'MISSED';
 }
 
@@ -67,7 +72,9 @@ export function toMarkdown(report: Report): string {
       const target =
         f.target === undefined
           ? ''
-          : `${f.better === 'higher' ? '≥' : '≤'} ${f.target}${f.ratio !== undefined ? '×' : ''}`;
+          : f.ratio !== undefined && f.targetOn !== 'value'
+            ? `≥ ${f.target}×`
+            : `${f.better === 'higher' ? '≥' : '≤'} ${f.target}`;
       return `| ${f.name} | ${f.value} | ${f.unit} | ${f.baseline ?? ''} | ${f.ratio ?? ''} | ${target} | ${meetsTarget(f)} |`;
     }),
     '',
