@@ -25,15 +25,29 @@ export async function processFanoutJob(
   const pipeline = scripted.pipeline() as ScriptedPipeline;
   switch (job.kind) {
     case 'deliver': {
-      // A removal that overtook this job leaves a tombstone: deliver nothing.
+      const keys = job.followers.map((follower) => feedKeys(prefix, follower));
+      if (!isCluster(redis)) {
+        // One script call for the whole batch, tombstone check included.
+        const flat = keys.flatMap((k) => [k.live, k.fow, k.tl, k.trim]);
+        const delivered = await scripted.tlDeliverMany(
+          1 + flat.length,
+          activityKey(prefix, job.id),
+          ...flat,
+          job.author,
+          job.timeMs,
+          job.id,
+          config.timelineMax,
+        );
+        return Number(delivered);
+      }
+      // On Redis Cluster the followers' keys live in different slots: one script each.
       if ((await redis.get(activityKey(prefix, job.id))) === TOMBSTONE) return 0;
-      for (const follower of job.followers) {
-        const keys = feedKeys(prefix, follower);
+      for (const k of keys) {
         pipeline.tlDeliver(
-          keys.live,
-          keys.fow,
-          keys.tl,
-          keys.trim,
+          k.live,
+          k.fow,
+          k.tl,
+          k.trim,
           job.author,
           job.timeMs,
           job.id,
@@ -60,4 +74,8 @@ export async function processFanoutJob(
     changed += Number(result) > 0 ? 1 : 0;
   }
   return changed;
+}
+
+function isCluster(redis: Redis): boolean {
+  return (redis as { isCluster?: boolean }).isCluster === true;
 }

@@ -65,6 +65,8 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
         SELECT id, body, removed_position FROM feed_activities WHERE id = ANY(${misses}::text[])`.execute(
         db,
       );
+      // NX: a body the projector wrote meanwhile (an update committing between our SELECT
+      // and this write) is newer than what we read; never overwrite it.
       const fill = redis.pipeline();
       for (const row of rows.rows) {
         const body = row.removed_position === null ? row.body : null;
@@ -74,6 +76,7 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
           body ? JSON.stringify(body) : TOMBSTONE,
           'EX',
           BODY_TTL_SECONDS,
+          'NX',
         );
       }
       await fill.exec();

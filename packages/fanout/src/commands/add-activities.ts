@@ -85,7 +85,7 @@ async function addValidated(
     return await appendPlanned(db, feed, planned, context);
   } catch (error) {
     // A concurrent add of the same (feed, foreignId, time) won the race: now it is found.
-    if (!isUniqueViolation(error)) throw error;
+    if (!isLostRace(error)) throw error;
     return appendPlanned(db, feed, planned, context);
   }
 }
@@ -129,6 +129,9 @@ async function appendPlanned(
               metadata: metadataOf(context),
             })),
           );
+    // The event store found these ids stored by a concurrent add that committed after our
+    // lookup: its activity is the original, so look again instead of returning ours.
+    if (appended?.duplicate) throw new LostRace('a concurrent add stored these activities');
     const claimed = new Set<string>();
     return planned.map((item): AddedActivity => {
       const original = originals.get(item.eventId);
@@ -148,6 +151,11 @@ async function appendPlanned(
   });
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === '23505';
+/** Signals that another add of the same activities committed while this one ran. */
+class LostRace extends Error {}
+
+function isLostRace(error: unknown): boolean {
+  if (error instanceof LostRace) return true;
+  if (typeof error !== 'object' || error === null || !('code' in error)) return false;
+  return error.code === '23505' || error.code === 'IDEMPOTENCY_CONFLICT';
 }

@@ -5,9 +5,7 @@ import type { FeedsConfig } from '../config.js';
 import { compareEntriesDesc, type Entry, mergeEntries } from '../read-model/feed-queries.js';
 import { feedKeys, isAboveCutoff, parseGuard } from './keys.js';
 import { regenerateFeed } from './regenerate-feed.js';
-
-/** Same-millisecond entries fetched beyond the page, since the cursor cuts inside a score. */
-const TIE_SLACK = 20;
+import { type ScriptedPipeline, withTimelineScripts } from './scripts.js';
 
 /** The floor of a cut set that is now empty: it can answer nothing. */
 const EVERYTHING_UNKNOWN: Entry = { timeMs: Number.MAX_SAFE_INTEGER, id: '' };
@@ -89,7 +87,7 @@ interface FeedRead {
   hash: Record<string, string>;
 }
 
-/** Reads the given sets of several feeds, and refreshes their TTLs, in one pipeline. */
+/** Reads several feeds for a page in one round trip: one script call per feed. */
 async function readMany(
   redis: Redis,
   config: FeedsConfig,
@@ -99,49 +97,58 @@ async function readMany(
 ): Promise<FeedRead[]> {
   if (targets.length === 0) return [];
   const ttl = config.fanoutActiveDays * 24 * 3600;
-  const max = before ? String(before.timeMs) : '+inf';
-  const pipeline = redis.pipeline();
+  const pipeline = withTimelineScripts(redis).pipeline() as ScriptedPipeline;
   for (const { feed, sets, withFor } of targets) {
-    const keys = feedKeys(config.redisPrefix, feed);
-    pipeline.exists(keys.live).hgetall(keys.trim);
-    for (const set of sets) {
-      pipeline
-        .zrevrangebyscore(keys[set], max, '-inf', 'WITHSCORES', 'LIMIT', 0, count + TIE_SLACK)
-        .zrange(keys[set], 0, 0, 'WITHSCORES');
-    }
-    if (withFor) pipeline.hgetall(keys.for);
-    // Reading a feed keeps it active: its keys live another FANOUT_ACTIVE_DAYS.
-    for (const key of [keys.live, keys.own, keys.tl, keys.fow, keys.for, keys.trim])
-      pipeline.expire(key, ttl);
+    const k = feedKeys(config.redisPrefix, feed);
+    const withTl = sets.includes('tl') ? '1' : '0';
+    pipeline.tlReadFeed(
+      k.live,
+      k.trim,
+      k.own,
+      k.tl,
+      k.for,
+      k.fow,
+      before ? String(before.timeMs) : '',
+      before?.id ?? '',
+      count,
+      ttl,
+      withTl,
+      withFor ? '1' : '0',
+    );
   }
   const results = (await pipeline.exec()) ?? [];
-  let cursor = 0;
-  const next = (): unknown => {
-    const [error, result] = results[cursor++] ?? [null, null];
+  return targets.map(({ sets }, index): FeedRead => {
+    const [error, reply] = results[index] ?? [null, null];
     if (error) throw Object.assign(error, { transient: true });
-    return result;
-  };
-  return targets.map(({ sets, withFor }) => {
-    const live = next() === 1;
-    const trimmed = next() as Record<string, string>;
-    const reads = sets.map((set): SetRead => {
-      const flat = next() as string[];
-      const lowest = next() as string[];
+    const [
+      live,
+      trimFlat = [],
+      ownPage = [],
+      ownLowest = [],
+      tlPage = [],
+      tlLowest = [],
+      forFlat = [],
+    ] = reply as [number, string[]?, string[]?, string[]?, string[]?, string[]?, string[]?];
+    if (live !== 1) return { live: false, sets: [], hash: {} };
+    const trimmed = new Set(trimFlat.filter((_, i) => i % 2 === 0));
+    const setRead = (set: 'own' | 'tl', flat: string[], lowest: string[]): SetRead => {
       const entries: Entry[] = [];
       for (let j = 0; j + 1 < flat.length; j += 2) {
         const entry = { id: flat[j] ?? '', timeMs: Number(flat[j + 1]) };
         if (!before || compareEntriesDesc(entry, before) > 0) entries.push(entry);
       }
-      const floor =
-        trimmed[set] === undefined
-          ? undefined
-          : lowest[0] === undefined
-            ? EVERYTHING_UNKNOWN
-            : { id: lowest[0], timeMs: Number(lowest[1]) };
+      const floor = !trimmed.has(set)
+        ? undefined
+        : lowest[0] === undefined
+          ? EVERYTHING_UNKNOWN
+          : { id: lowest[0], timeMs: Number(lowest[1]) };
       return { entries, floor };
-    });
-    const hash = withFor ? (next() as Record<string, string>) : {};
-    cursor += 6;
-    return { live, sets: reads, hash };
+    };
+    const reads = sets.map((set) =>
+      set === 'own' ? setRead('own', ownPage, ownLowest) : setRead('tl', tlPage, tlLowest),
+    );
+    const hash: Record<string, string> = {};
+    for (let j = 0; j + 1 < forFlat.length; j += 2) hash[forFlat[j] ?? ''] = forFlat[j + 1] ?? '';
+    return { live: true, sets: reads, hash };
   });
 }

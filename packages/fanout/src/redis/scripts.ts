@@ -9,11 +9,21 @@ import type { ChainableCommander, Redis } from 'ioredis';
 // Trims a sorted set to its cap and, once it has dropped anything, marks it trimmed in the
 // feed's \`trim\` hash: below its lowest entry the set no longer knows the feed, even after
 // removals shrink it again, so readers go to PostgreSQL for such pages.
+//
+// \`inherit\` gives a key a script just created the TTL of the feed's live key, so all of a
+// feed's keys expire together and an inactive feed leaves nothing behind.
 const trim = `
-local function trim(zset, trimHash, field, cap)
+local function inherit(live, key)
+  if redis.call('PTTL', key) == -1 then
+    local ttl = redis.call('PTTL', live)
+    if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
+  end
+end
+local function trim(live, zset, trimHash, field, cap)
   if redis.call('ZCARD', zset) > cap then
     redis.call('ZREMRANGEBYRANK', zset, 0, -(cap + 1))
     redis.call('HSET', trimHash, field, '1')
+    inherit(live, trimHash)
   end
 end
 `;
@@ -25,7 +35,8 @@ local n = 0
 for i = 3, #ARGV, 2 do
   n = n + redis.call('ZADD', KEYS[2], ARGV[i], ARGV[i + 1])
 end
-trim(KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[1]))
+inherit(KEYS[1], KEYS[2])
+trim(KEYS[1], KEYS[2], KEYS[3], ARGV[2], tonumber(ARGV[1]))
 return n`;
 
 // KEYS: live, fow, tl, trim. ARGV: author, score, id, cap.
@@ -42,8 +53,77 @@ if ms ~= '' then
   if score < cutoff or (score == cutoff and ARGV[3] <= id) then return 0 end
 end
 local added = redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-trim(KEYS[3], KEYS[4], 'tl', tonumber(ARGV[4]))
+inherit(KEYS[1], KEYS[3])
+trim(KEYS[1], KEYS[3], KEYS[4], 'tl', tonumber(ARGV[4]))
 return added`;
+
+// KEYS: the activity's body key, then live, fow, tl, trim of each follower.
+// ARGV: author, score, id, cap. The whole batch in one call, for a standalone Redis (the
+// keys span many feeds, which Redis Cluster would refuse): checks the tombstone once,
+// then applies \`deliver\` per follower.
+const deliverMany = `${trim}
+if redis.call('GET', KEYS[1]) == 'removed' then return 0 end
+local score = tonumber(ARGV[2])
+local cap = tonumber(ARGV[4])
+local delivered = 0
+for i = 2, #KEYS, 4 do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    local guard = redis.call('HGET', KEYS[i + 1], ARGV[1])
+    if guard then
+      local ms, id = string.match(guard, '^([^|]*)|([^|]*)|')
+      local above = true
+      if ms ~= '' then
+        local cutoff = tonumber(ms)
+        above = score > cutoff or (score == cutoff and ARGV[3] > id)
+      end
+      if above then
+        delivered = delivered + redis.call('ZADD', KEYS[i + 2], ARGV[2], ARGV[3])
+        inherit(KEYS[i], KEYS[i + 2])
+        trim(KEYS[i], KEYS[i + 2], KEYS[i + 3], 'tl', cap)
+      end
+    end
+  end
+end
+return delivered`;
+
+// KEYS: live, trim, own, tl, for, fow. ARGV: cursor score ('' = first page), cursor id,
+// count, ttl seconds, read tl (0/1), read for (0/1). Reads one feed for a page in one call:
+// whether it is live, its trim marks, the page and lowest entry of own (and tl), and the
+// for hash. Entries sharing the cursor's millisecond are cut by id, so a page boundary
+// inside a run of same-time activities neither repeats nor skips. Keeps the feed active
+// by refreshing all six TTLs together — at most once an hour, not on every read.
+const readFeed = `
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl == -2 then return {0} end
+local ttl = tonumber(ARGV[4])
+if pttl < ttl * 1000 - 3600000 then
+  for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ttl) end
+end
+local count = tonumber(ARGV[3])
+local page = function(key)
+  if ARGV[1] == '' then
+    return redis.call('ZREVRANGEBYSCORE', key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count)
+  end
+  local out = {}
+  local same = redis.call('ZREVRANGEBYSCORE', key, ARGV[1], ARGV[1], 'WITHSCORES')
+  for i = 1, #same, 2 do
+    if #out >= count * 2 then return out end
+    if same[i] < ARGV[2] then
+      out[#out + 1] = same[i]
+      out[#out + 1] = same[i + 1]
+    end
+  end
+  local lower = redis.call('ZREVRANGEBYSCORE', key, '(' .. ARGV[1], '-inf', 'WITHSCORES', 'LIMIT', 0, count - #out / 2)
+  for i = 1, #lower do out[#out + 1] = lower[i] end
+  return out
+end
+local out = {1, redis.call('HGETALL', KEYS[2]), page(KEYS[3]), redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES'), {}, {}, {}}
+if ARGV[5] == '1' then
+  out[5] = page(KEYS[4])
+  out[6] = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
+end
+if ARGV[6] == '1' then out[7] = redis.call('HGETALL', KEYS[5]) end
+return out`;
 
 // KEYS: live, hash to set, hash that must hold the same guard. ARGV: author, guard.
 // Moves an edge between modes when its author crosses the threshold — only if the edge
@@ -51,7 +131,12 @@ return added`;
 const addModeIfSameEdge = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HGET', KEYS[3], ARGV[1]) ~= ARGV[2] then return 0 end
-return redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])`;
+local set = redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+if redis.call('PTTL', KEYS[2]) == -1 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl > 0 then redis.call('PEXPIRE', KEYS[2], ttl) end
+end
+return set`;
 
 // KEYS: live, hash, tl, trim. ARGV: author, guard, cap, copy-was-cut ('1'/'0'), then
 // score/member pairs to copy.
@@ -62,7 +147,9 @@ for i = 5, #ARGV, 2 do
   redis.call('ZADD', KEYS[3], ARGV[i], ARGV[i + 1])
 end
 if ARGV[4] == '1' then redis.call('HSET', KEYS[4], 'tl', '1') end
-trim(KEYS[3], KEYS[4], 'tl', tonumber(ARGV[3]))
+inherit(KEYS[1], KEYS[2])
+inherit(KEYS[1], KEYS[3])
+trim(KEYS[1], KEYS[3], KEYS[4], 'tl', tonumber(ARGV[3]))
 return 1`;
 
 // KEYS: live, fow, for, tl, trim. ARGV: author, new-tl-was-cut ('1'/'0'), then
@@ -102,6 +189,21 @@ export interface TimelineCommands<R> {
     id: string,
     cap: number,
   ): R;
+  tlDeliverMany(keyCount: number, ...keysThenArgs: (string | number)[]): R;
+  tlReadFeed(
+    live: string,
+    trim: string,
+    own: string,
+    tl: string,
+    forKey: string,
+    fow: string,
+    cursorMs: string,
+    cursorId: string,
+    count: number,
+    ttl: number,
+    withTl: Cut,
+    withFor: Cut,
+  ): R;
   tlAddModeIfSameEdge(live: string, set: string, same: string, author: string, guard: string): R;
   tlAttachEdge(
     live: string,
@@ -136,6 +238,8 @@ export function withTimelineScripts(redis: Redis): ScriptedRedis {
   if (typeof scripted.tlDeliver === 'function') return scripted;
   redis.defineCommand('tlAddIfLive', { numberOfKeys: 3, lua: addIfLive });
   redis.defineCommand('tlDeliver', { numberOfKeys: 4, lua: deliver });
+  redis.defineCommand('tlDeliverMany', { lua: deliverMany });
+  redis.defineCommand('tlReadFeed', { numberOfKeys: 6, lua: readFeed });
   redis.defineCommand('tlAddModeIfSameEdge', { numberOfKeys: 3, lua: addModeIfSameEdge });
   redis.defineCommand('tlAttachEdge', { numberOfKeys: 4, lua: attachEdge });
   redis.defineCommand('tlDetachEdge', { numberOfKeys: 5, lua: detachEdge });

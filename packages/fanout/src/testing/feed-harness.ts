@@ -13,7 +13,12 @@ import { defaultFeedsConfig, type FeedsConfig } from '../config.js';
 import { createFanoutQueue, createFanoutWorker } from '../fanout-queue.js';
 import { feedProjector } from '../feed-projector.js';
 import { feedMigrations } from '../migrations/index.js';
-import { createTimelineReader, type TimelineReader } from '../timeline-reader.js';
+import {
+  createTimelineReader,
+  type FeedPage,
+  type ReadFeedOptions,
+  type TimelineReader,
+} from '../timeline-reader.js';
 import { testRedisUrl } from './env.js';
 
 export interface FeedHarness {
@@ -28,6 +33,12 @@ export interface FeedHarness {
   startWorkers(count?: number): void;
   /** Waits until the projector has processed the whole log and the queue is empty. */
   quiesce(timeoutMs?: number): Promise<void>;
+  /** Every page of a feed, following `next` until it is null. */
+  readAllPages(feed: string, options?: Omit<ReadFeedOptions, 'cursor'>): Promise<FeedPage[]>;
+  /** The ids of a whole feed, newest first, read page by page. */
+  readAllIds(feed: string, options?: Omit<ReadFeedOptions, 'cursor'>): Promise<string[]>;
+  /** Deletes every Redis key of this harness except the fan-out queue's (a cold Redis). */
+  dropTimelineKeys(): Promise<number>;
   destroy(): Promise<void>;
 }
 
@@ -96,6 +107,27 @@ export async function createFeedHarness(
         },
         { timeoutMs, message: 'the projector and the fan-out queue to go quiet' },
       );
+    },
+    async readAllPages(feed, options = {}) {
+      const pages: FeedPage[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: FeedPage = await reader.readFeed(feed, { ...options, cursor });
+        pages.push(page);
+        cursor = page.next;
+        if (pages.length > 10_000) throw new Error(`${feed}: more than 10,000 pages`);
+      } while (cursor);
+      return pages;
+    },
+    async readAllIds(feed, options = {}) {
+      const pages = await harness.readAllPages(feed, options);
+      return pages.flatMap((page) => page.results.map((activity) => activity.id));
+    },
+    async dropTimelineKeys() {
+      const keys = await redis.keys(`${config.redisPrefix}*`);
+      const timelineKeys = keys.filter((key) => !key.startsWith(`${config.redisPrefix}{fanout}`));
+      if (timelineKeys.length > 0) await redis.del(...timelineKeys);
+      return timelineKeys.length;
     },
     async destroy() {
       await consumer?.stop();
