@@ -12,7 +12,6 @@ import type { FeedsConfig } from './config.js';
 import { batches, type FanoutJob, type FanoutQueue } from './jobs.js';
 import {
   entryOf,
-  type FollowChange,
   ownFeeds,
   recordActivityRemoved,
   recordActivityUpdated,
