@@ -20,6 +20,8 @@ import { defaultFeedsConfig, type FeedsConfig } from './config.js';
 import { createFanoutQueue } from './fanout-queue.js';
 import { feedProjector } from './feed-projector.js';
 import { feedMigrations } from './migrations/index.js';
+import { contentPage } from './read-model/feed-queries.js';
+import { feedKeys } from './redis/keys.js';
 import {
   buildReferenceModel,
   createSeededRandom,
@@ -229,8 +231,42 @@ async function compareAll(config: FeedsConfig, model: ReferenceModel, label: str
     } while (cursor);
     const expected = expectedFeed(model, feed);
     if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+      const missing = expected.filter((id) => !seen.includes(id));
+      const extra = seen.filter((id) => !expected.includes(id));
+      const origin = (id: string) => {
+        const activity = model.activities.get(id);
+        return activity
+          ? `${id}@${[activity.feed, ...activity.to].join('+')}@${activity.time}`
+          : id;
+      };
+      const keys = feedKeys(config.redisPrefix, feed);
+      const state = {
+        own: await redis.zrevrange(keys.own, 0, -1, 'WITHSCORES'),
+        tl: await redis.zrevrange(keys.tl, 0, -1, 'WITHSCORES'),
+        fow: await redis.hgetall(keys.fow),
+        for: await redis.hgetall(keys.for),
+        trim: await redis.hgetall(keys.trim),
+        pg: (await contentPage(testDb.db, feed, 1000, undefined, config.fanoutThreshold)).map(
+          (e) => e.id,
+        ),
+      };
+      console.log('DIAG', feed, JSON.stringify(state));
+      const log = await sql<{ position: string; type: string; stream_id: string; data: unknown }>`
+        SELECT lpad(to_hex(transaction_id::text::bigint), 16, '0') || lpad(to_hex(position), 16, '0') AS position, type, stream_id, data
+        FROM events WHERE stream_id LIKE ${`follow:${feed}>%`} OR stream_id LIKE 'follow:%>user:u1'
+          OR data->>'id' = ANY(${missing}::text[]) ORDER BY transaction_id, position`.execute(
+        testDb.db,
+      );
+      for (const row of log.rows)
+        console.log(
+          'LOG',
+          row.position,
+          row.type,
+          row.stream_id,
+          JSON.stringify(row.data).slice(0, 120),
+        );
       mismatches.push(
-        `${label} ${feed}:\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
+        `${label} ${feed}: missing ${missing.map(origin).join(' ')}; unexpected ${extra.join(' ')}\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
       );
     }
   }

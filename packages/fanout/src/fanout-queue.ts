@@ -12,9 +12,8 @@ function queuePrefix(config: FeedsConfig): string {
 }
 
 /**
- * The fan-out queue on BullMQ. Jobs carry their own id, so the same job enqueued twice
- * (a projector batch replayed after a crash) is stored once; failed jobs retry with
- * exponential backoff.
+ * The fan-out queue on BullMQ. Failed jobs retry with exponential backoff; a job that
+ * runs twice (a projector batch replayed after a crash) changes nothing the second time.
  *
  * @example
  * const queue = createFanoutQueue({ connection: redis, config });
@@ -36,7 +35,6 @@ export function createFanoutQueue({
           name: job.kind,
           data: job,
           opts: {
-            jobId: job.jobId,
             attempts: 20,
             backoff: { type: 'exponential', delay: 100 },
             removeOnComplete: { age: 3600, count: 10_000 },

@@ -107,20 +107,16 @@ async function applyAddedRun(
   );
   const authors = [...new Set(recorded.flatMap(({ activity }) => ownFeeds(activity)))];
   const edgesByAuthor = await writeFanoutEdges(tx, authors, config.fanoutThreshold);
-  const eventIds = new Map(
-    run.map((event) => [(event.data as ActivityAddedData).id, event.eventId]),
-  );
   for (const { activity } of recorded) {
     const entry = entryOf(activity);
     const feeds = ownFeeds(activity);
     writes.cacheBody(activity.id, activity);
     writes.addDirect(feeds, entry);
-    for (const [feedIndex, author] of feeds.entries()) {
+    for (const author of feeds) {
       const edges = (edgesByAuthor.get(author) ?? []).filter((edge) => admits(edge, entry));
-      batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+      batches(edges, config.fanoutBatchSize).forEach((batch) => {
         jobs.push({
           kind: 'deliver',
-          jobId: `${eventIds.get(activity.id)}.deliver.${feedIndex}.${index}`,
           author,
           id: activity.id,
           timeMs: entry.timeMs,
@@ -168,19 +164,8 @@ async function applyFollowedRun(
     const copied = copies.get(`${edge.source}>${edge.target}`) ?? [];
     writes.attachEdge(edge.source, edge.target, modeOf(edge.target), formatGuard(edge), copied);
   }
-  const eventIds = new Map<string, string>(run.map((event) => [event.position, event.eventId]));
   for (const [target, { before, after }] of counts) {
-    const last = edges.filter((edge) => edge.target === target).at(-1);
-    if (!last) continue;
-    await queueModeChange(
-      tx,
-      eventIds.get(last.followedPosition) ?? last.followedPosition,
-      target,
-      before,
-      after,
-      jobs,
-      config,
-    );
+    await queueModeChange(tx, target, before, after, jobs, config);
   }
 }
 
@@ -203,14 +188,13 @@ async function applyEvent(
       if (!removed) return;
       writes.tombstone(removal.id);
       writes.removeDirect(removed.feeds, removal.id);
-      for (const [feedIndex, author] of removed.feeds.entries()) {
+      for (const author of removed.feeds) {
         const followers = await followerCount(tx, author);
         if (followers === 0) continue;
         const edges = await edgesTo(tx, author, removed.entry);
-        batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+        batches(edges, config.fanoutBatchSize).forEach((batch) => {
           jobs.push({
             kind: 'retract',
-            jobId: `${event.eventId}.retract.${feedIndex}.${index}`,
             id: removal.id,
             followers: batch.map((edge) => edge.source),
           });
@@ -228,15 +212,7 @@ async function applyEvent(
         threshold: config.fanoutThreshold,
       });
       writes.detachEdge(change.edge.source, change.edge.target, timeline);
-      await queueModeChange(
-        tx,
-        event.eventId,
-        change.edge.target,
-        change.before,
-        change.after,
-        jobs,
-        config,
-      );
+      await queueModeChange(tx, change.edge.target, change.before, change.after, jobs, config);
       return;
     }
   }
@@ -245,7 +221,6 @@ async function applyEvent(
 /** When follows or unfollows move a target across the threshold, move every edge. */
 async function queueModeChange(
   tx: Transaction<unknown>,
-  eventId: string,
   author: string,
   before: number,
   after: number,
@@ -256,10 +231,9 @@ async function queueModeChange(
   const isRead = after > config.fanoutThreshold;
   if (wasRead === isRead) return;
   const edges = await edgesTo(tx, author);
-  batches(edges, config.fanoutBatchSize).forEach((batch, index) => {
+  batches(edges, config.fanoutBatchSize).forEach((batch) => {
     jobs.push({
       kind: 'mode',
-      jobId: `${eventId}.mode.${index}`,
       author,
       mode: isRead ? 'read' : 'write',
       edges: batch.map((edge) => ({ follower: edge.source, guard: formatGuard(edge) })),

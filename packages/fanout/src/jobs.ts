@@ -3,7 +3,6 @@ import type { Feed } from '@tideline/domain';
 /** Deliver one activity of `author` to a batch of its followers' timelines. */
 export interface DeliverJob {
   kind: 'deliver';
-  jobId: string;
   author: Feed;
   id: string;
   timeMs: number;
@@ -13,7 +12,6 @@ export interface DeliverJob {
 /** Take a removed activity out of a batch of followers' timelines. */
 export interface RetractJob {
   kind: 'retract';
-  jobId: string;
   id: string;
   followers: Feed[];
 }
@@ -21,7 +19,6 @@ export interface RetractJob {
 /** `author` crossed the threshold: move a batch of its edges to the new mode. */
 export interface ModeJob {
   kind: 'mode';
-  jobId: string;
   author: Feed;
   mode: 'read' | 'write';
   edges: { follower: Feed; guard: string }[];
@@ -31,7 +28,12 @@ export type FanoutJob = DeliverJob | RetractJob | ModeJob;
 
 /** Where the projector puts fan-out work; BullMQ in production, anything in tests. */
 export interface FanoutQueue {
-  /** Idempotent by `jobId` (no `:` allowed, BullMQ's rule): a replayed batch enqueues nothing new. */
+  /**
+   * Jobs are idempotent, so none is deduplicated: a batch replayed after a crash enqueues
+   * its jobs again and they run again. (Deduplicating by a deterministic id would be wrong:
+   * the first copy may have run against Redis state that a regeneration has since
+   * replaced with the rolled-back PostgreSQL state.)
+   */
   enqueue(jobs: readonly FanoutJob[]): Promise<void>;
 }
 
