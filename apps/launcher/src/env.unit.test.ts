@@ -24,7 +24,17 @@ describe('launcher env', () => {
       TIDELINE_DATA_DIR: path.join(repoRoot, '.data'),
       EMBEDDED_POSTGRES_PORT: 54329,
       REDIS_FALLBACK_PORT: 63790,
+      FANOUT_THRESHOLD: 10_000,
+      FANOUT_ACTIVE_DAYS: 7,
+      TIMELINE_MAX: 800,
+      REDIS_KEY_PREFIX: 'tl:',
     });
+  });
+
+  it('names a bad feed variable and what it expects', () => {
+    expect(() => loadEnv({ FANOUT_THRESHOLD: '-1', TIMELINE_MAX: 'lots' })).toThrow(
+      /FANOUT_THRESHOLD: expected a whole number from 0 to 10000000[\s\S]*TIMELINE_MAX: expected a whole number from 10 to 100000/,
+    );
   });
 
   it('treats an empty variable as unset', () => {

@@ -65,7 +65,6 @@ export async function deliveryFigures({
     await runConcurrent(work, SLOTS, async (d) => {
       const job: FanoutJob = {
         kind: 'deliver',
-        jobId: `bench.${d.id}.${d.followers[0]}`,
         author: AUTHOR,
         id: d.id,
         timeMs: d.timeMs,

@@ -250,23 +250,8 @@ async function compareAll(config: FeedsConfig, model: ReferenceModel, label: str
           (e) => e.id,
         ),
       };
-      console.log('DIAG', feed, JSON.stringify(state));
-      const log = await sql<{ position: string; type: string; stream_id: string; data: unknown }>`
-        SELECT lpad(to_hex(transaction_id::text::bigint), 16, '0') || lpad(to_hex(position), 16, '0') AS position, type, stream_id, data
-        FROM events WHERE stream_id LIKE ${`follow:${feed}>%`} OR stream_id LIKE 'follow:%>user:u1'
-          OR data->>'id' = ANY(${missing}::text[]) ORDER BY transaction_id, position`.execute(
-        testDb.db,
-      );
-      for (const row of log.rows)
-        console.log(
-          'LOG',
-          row.position,
-          row.type,
-          row.stream_id,
-          JSON.stringify(row.data).slice(0, 120),
-        );
       mismatches.push(
-        `${label} ${feed}: missing ${missing.map(origin).join(' ')}; unexpected ${extra.join(' ')}\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
+        `${label} ${feed} (redis and postgres: ${JSON.stringify(state)}): missing ${missing.map(origin).join(' ')}; unexpected ${extra.join(' ')}\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
       );
     }
   }
