@@ -1,29 +1,22 @@
-import type {
-  ActivityAddedData,
-  ActivityRemovedData,
-  ActivityUpdatedData,
-  FeedFollowedData,
-  FeedUnfollowedData,
-} from '@tideline/domain';
-import type { Projection, StoredEvent } from '@tideline/event-store';
+import type { Feed } from '@tideline/domain';
+import type { Projection } from '@tideline/event-store';
 import type { Redis } from 'ioredis';
 import { sql, type Transaction } from 'kysely';
 import type { FeedsConfig } from './config.js';
 import { batches, type FanoutJob, type FanoutQueue } from './jobs.js';
+import { entryOf, ownFeeds } from './read-model/activity-entry.js';
+import { contributionsOf } from './read-model/edge-contributions.js';
 import {
-  entryOf,
-  ownFeeds,
-  recordActivityRemoved,
-  recordActivityUpdated,
-  recordUnfollowed,
-} from './read-model/apply-events.js';
-import { contributedEntries, edgesTo, followerCount } from './read-model/feed-queries.js';
-import { admits, recordActivitiesAdded, writeFanoutEdges } from './read-model/record-activities.js';
-import { contributionsOf, recordFollows } from './read-model/record-follows.js';
+  contributedEntries,
+  type EdgeRow,
+  type Entry,
+  edgesTo,
+} from './read-model/feed-queries.js';
+import { admits, edgesOfAuthors, followerCounts } from './read-model/record-activities.js';
+import { type BatchChange, recordBatch } from './read-model/record-batch.js';
 import { feedKeys, formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
-import type { ScriptedPipeline } from './redis/scripts.js';
-import { withTimelineScripts } from './redis/scripts.js';
+import { type ScriptedPipeline, withTimelineScripts } from './redis/scripts.js';
 import { timelineWrites } from './redis/timeline-writes.js';
 
 export interface FeedProjectorDeps {
@@ -32,12 +25,11 @@ export interface FeedProjectorDeps {
   config: FeedsConfig;
 }
 
-type Writes = ReturnType<typeof timelineWrites>;
-
 /**
  * The feed projector: keeps the follow graph and activities in PostgreSQL (in the
  * consumer's transaction), the direct sets and body cache in Redis, and puts write
- * fan-out on the queue. It holds the regeneration lock for the batch, so a read that
+ * fan-out on the queue. A batch costs a fixed number of statements and round trips, so
+ * replaying the log is fast. It holds the regeneration lock for the batch, so a read that
  * rebuilds a feed from PostgreSQL never interleaves with it.
  *
  * @example
@@ -57,18 +49,14 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
     ],
     async apply(events, { tx }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
+      const { changes, crossings } = await recordBatch(tx, events, config.fanoutThreshold);
+      const plan = await planRedis(tx, redis, changes, config);
       const pipeline = redis.pipeline() as ScriptedPipeline;
-      const writes = timelineWrites(pipeline, config.redisPrefix, config.timelineMax);
-      const jobs: FanoutJob[] = [];
-      for (const run of runsOf(events)) {
-        if (run[0]?.type === 'ActivityAdded') await applyAddedRun(tx, run, writes, jobs, config);
-        else if (run[0]?.type === 'FeedFollowed')
-          await applyFollowedRun(tx, run, redis, writes, jobs, config);
-        else for (const event of run) await applyEvent(tx, event, writes, jobs, config);
-      }
+      writeChanges(pipeline, changes, plan, config);
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
+      const jobs = [...plan.jobs, ...(await modeJobs(tx, crossings, config))];
       await deps.queue.enqueue(jobs);
     },
     async reset({ tx }) {
@@ -79,164 +67,175 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
   };
 }
 
-/** Splits a batch into runs of consecutive events of one type, in order. */
-function runsOf(events: readonly StoredEvent[]): StoredEvent[][] {
-  const runs: StoredEvent[][] = [];
-  for (const event of events) {
-    const last = runs[runs.length - 1];
-    if (last && last[0]?.type === event.type) last.push(event);
-    else runs.push([event]);
-  }
-  return runs;
+interface RedisPlan {
+  live: Set<Feed>;
+  mode: (feed: Feed) => 'read' | 'write';
+  copies: Map<string, Entry[]>;
+  timelines: Map<Feed, Entry[]>;
+  jobs: FanoutJob[];
 }
 
 /**
- * A run of added activities in a handful of statements, whatever its length: the live
- * path and a rebuild share it, and a rebuild is mostly such runs.
+ * Everything the Redis writes and jobs need, read from the batch's end state: which
+ * followers are live, each target's mode, copies for new edges, recomputed timelines
+ * after unfollows, and the followers each activity goes to. Followers who are not live
+ * are left to regenerate on their next read.
  */
-async function applyAddedRun(
+async function planRedis(
   tx: Transaction<unknown>,
-  run: readonly StoredEvent[],
-  writes: Writes,
-  jobs: FanoutJob[],
+  redis: Redis,
+  changes: readonly BatchChange[],
   config: FeedsConfig,
-): Promise<void> {
-  const recorded = await recordActivitiesAdded(
-    tx,
-    run.map((event) => ({ activity: event.data as ActivityAddedData, position: event.position })),
+): Promise<RedisPlan> {
+  const edgeChanges = changes.filter((c) => c.kind === 'followed' || c.kind === 'unfollowed');
+  const sources = [...new Set(edgeChanges.map((c) => c.edge.source))];
+  const live = new Set<Feed>();
+  if (sources.length > 0) {
+    const probe = redis.pipeline();
+    for (const source of sources) probe.exists(feedKeys(config.redisPrefix, source).live);
+    const results = (await probe.exec()) ?? [];
+    results.forEach(([error, found], index) => {
+      const source = sources[index];
+      if (!error && found === 1 && source) live.add(source);
+    });
+  }
+  const removedIds = new Set(changes.flatMap((c) => (c.kind === 'removed' ? [c.id] : [])));
+  const added = changes.flatMap((c) =>
+    c.kind === 'added' && !removedIds.has(c.activity.id) ? [c.activity] : [],
   );
-  const authors = [...new Set(recorded.flatMap(({ activity }) => ownFeeds(activity)))];
-  const edgesByAuthor = await writeFanoutEdges(tx, authors, config.fanoutThreshold);
-  for (const { activity } of recorded) {
+  const removed = changes.flatMap((c) => (c.kind === 'removed' ? [c] : []));
+  const authors = [
+    ...new Set([...added.flatMap((a) => ownFeeds(a)), ...removed.flatMap((r) => r.feeds)]),
+  ];
+  const counts = await followerCounts(tx, [
+    ...new Set([...authors, ...edgeChanges.map((c) => c.edge.target)]),
+  ]);
+  const mode = (feed: Feed) =>
+    (counts.get(feed) ?? 0) > config.fanoutThreshold ? 'read' : 'write';
+
+  const newEdges = edgeChanges.flatMap((c) =>
+    c.kind === 'followed' && !c.ended && live.has(c.edge.source) && mode(c.edge.target) === 'write'
+      ? [c.edge]
+      : [],
+  );
+  const copies = await contributionsOf(tx, newEdges, config.timelineMax);
+  const timelines = new Map<Feed, Entry[]>();
+  for (const source of new Set(
+    edgeChanges.flatMap((c) =>
+      c.kind === 'unfollowed' && live.has(c.edge.source) ? [c.edge.source] : [],
+    ),
+  )) {
+    timelines.set(
+      source,
+      await contributedEntries(tx, source, {
+        limit: config.timelineMax,
+        targets: 'write',
+        kept: true,
+        threshold: config.fanoutThreshold,
+      }),
+    );
+  }
+
+  const jobs: FanoutJob[] = [];
+  const writers = await edgesOfAuthors(
+    tx,
+    authors.filter((a) => mode(a) === 'write'),
+  );
+  for (const activity of added) {
     const entry = entryOf(activity);
-    const feeds = ownFeeds(activity);
-    writes.cacheBody(activity.id, activity);
-    writes.addDirect(feeds, entry);
-    for (const author of feeds) {
-      const edges = (edgesByAuthor.get(author) ?? []).filter((edge) => admits(edge, entry));
-      batches(edges, config.fanoutBatchSize).forEach((batch) => {
+    for (const author of ownFeeds(activity)) {
+      if (mode(author) !== 'write') continue;
+      const edges = (writers.get(author) ?? []).filter((edge) => admits(edge, entry));
+      for (const batch of batches(edges, config.fanoutBatchSize)) {
         jobs.push({
           kind: 'deliver',
           author,
           id: activity.id,
           timeMs: entry.timeMs,
-          followers: batch.map((edge) => edge.source),
+          followers: batch.map((e) => e.source),
         });
-      });
+      }
+    }
+  }
+  // A removed activity may sit in timelines from any time its author fanned out on write.
+  const everyone = await edgesOfAuthors(tx, [...new Set(removed.flatMap((r) => r.feeds))]);
+  for (const removal of removed) {
+    for (const author of removal.feeds) {
+      const edges = (everyone.get(author) ?? []).filter((edge) => admits(edge, removal.entry));
+      for (const batch of batches(edges, config.fanoutBatchSize)) {
+        jobs.push({ kind: 'retract', id: removal.id, followers: batch.map((e) => e.source) });
+      }
+    }
+  }
+  return { live, mode, copies, timelines, jobs };
+}
+
+/** The batch's Redis writes, in log order, on one pipeline. */
+function writeChanges(
+  pipeline: ScriptedPipeline,
+  changes: readonly BatchChange[],
+  plan: RedisPlan,
+  config: FeedsConfig,
+): void {
+  const writes = timelineWrites(pipeline, config.redisPrefix, config.timelineMax);
+  for (const change of changes) {
+    switch (change.kind) {
+      case 'added':
+        writes.cacheBody(change.activity.id, change.activity);
+        writes.addDirect(ownFeeds(change.activity), entryOf(change.activity));
+        break;
+      case 'updated':
+        writes.cacheBody(change.id, change.body);
+        break;
+      case 'removed':
+        writes.tombstone(change.id);
+        writes.removeDirect(change.feeds, change.id);
+        break;
+      case 'followed': {
+        const { edge } = change;
+        if (!plan.live.has(edge.source)) break;
+        const copied = plan.copies.get(`${edge.source}>${edge.target}`) ?? [];
+        writes.attachEdge(
+          edge.source,
+          edge.target,
+          plan.mode(edge.target),
+          formatGuard(edge),
+          copied,
+        );
+        break;
+      }
+      case 'unfollowed': {
+        const { edge } = change;
+        if (!plan.live.has(edge.source)) break;
+        writes.detachEdge(edge.source, edge.target, plan.timelines.get(edge.source) ?? []);
+        break;
+      }
     }
   }
 }
 
 /**
- * A run of follows in a few statements. Only live followers (those with Redis keys) get
- * their guards and copies written; the others are regenerated when they next read.
+ * When a target crossed the threshold during the batch, every edge moves — both ways if
+ * it crossed both ways, since jobs only ever add a guard and reads deduplicate.
  */
-async function applyFollowedRun(
+async function modeJobs(
   tx: Transaction<unknown>,
-  run: readonly StoredEvent[],
-  redis: Redis,
-  writes: Writes,
-  jobs: FanoutJob[],
+  crossings: ReadonlyMap<Feed, { up: boolean; down: boolean }>,
   config: FeedsConfig,
-): Promise<void> {
-  const { edges, counts } = await recordFollows(
-    tx,
-    run.map((event) => ({ follow: event.data as FeedFollowedData, position: event.position })),
-  );
-  if (edges.length === 0) return;
-  const sources = [...new Set(edges.map((edge) => edge.source))];
-  const liveness = redis.pipeline();
-  for (const source of sources) liveness.exists(feedKeys(config.redisPrefix, source).live);
-  const live = new Set(
-    ((await liveness.exec()) ?? []).flatMap(([error, found], index) =>
-      !error && found === 1 ? [sources[index] ?? ''] : [],
-    ),
-  );
-  const modeOf = (target: string) =>
-    (counts.get(target)?.after ?? 0) > config.fanoutThreshold ? 'read' : 'write';
-  const liveEdges = edges.filter((edge) => live.has(edge.source));
-  const copies = await contributionsOf(
-    tx,
-    liveEdges.filter((edge) => modeOf(edge.target) === 'write'),
-    config.timelineMax,
-  );
-  for (const edge of liveEdges) {
-    const copied = copies.get(`${edge.source}>${edge.target}`) ?? [];
-    writes.attachEdge(edge.source, edge.target, modeOf(edge.target), formatGuard(edge), copied);
-  }
-  for (const [target, { before, after }] of counts) {
-    await queueModeChange(tx, target, before, after, jobs, config);
-  }
-}
-
-async function applyEvent(
-  tx: Transaction<unknown>,
-  event: StoredEvent,
-  writes: Writes,
-  jobs: FanoutJob[],
-  config: FeedsConfig,
-): Promise<void> {
-  switch (event.type) {
-    case 'ActivityUpdated': {
-      const body = await recordActivityUpdated(tx, event.data as ActivityUpdatedData);
-      if (body) writes.cacheBody(body.id, body);
-      return;
-    }
-    case 'ActivityRemoved': {
-      const removal = event.data as ActivityRemovedData;
-      const removed = await recordActivityRemoved(tx, removal, event.position);
-      if (!removed) return;
-      writes.tombstone(removal.id);
-      writes.removeDirect(removed.feeds, removal.id);
-      for (const author of removed.feeds) {
-        const followers = await followerCount(tx, author);
-        if (followers === 0) continue;
-        const edges = await edgesTo(tx, author, removed.entry);
-        batches(edges, config.fanoutBatchSize).forEach((batch) => {
-          jobs.push({
-            kind: 'retract',
-            id: removal.id,
-            followers: batch.map((edge) => edge.source),
-          });
+): Promise<FanoutJob[]> {
+  const jobs: FanoutJob[] = [];
+  for (const [author, { up, down }] of crossings) {
+    const edges: EdgeRow[] = await edgesTo(tx, author);
+    for (const mode of [...(up ? ['read' as const] : []), ...(down ? ['write' as const] : [])]) {
+      for (const batch of batches(edges, config.fanoutBatchSize)) {
+        jobs.push({
+          kind: 'mode',
+          author,
+          mode,
+          edges: batch.map((edge) => ({ follower: edge.source, guard: formatGuard(edge) })),
         });
       }
-      return;
-    }
-    case 'FeedUnfollowed': {
-      const change = await recordUnfollowed(tx, event.data as FeedUnfollowedData, event.position);
-      if (!change) return;
-      const timeline = await contributedEntries(tx, change.edge.source, {
-        limit: config.timelineMax,
-        targets: 'write',
-        kept: true,
-        threshold: config.fanoutThreshold,
-      });
-      writes.detachEdge(change.edge.source, change.edge.target, timeline);
-      await queueModeChange(tx, change.edge.target, change.before, change.after, jobs, config);
-      return;
     }
   }
-}
-
-/** When follows or unfollows move a target across the threshold, move every edge. */
-async function queueModeChange(
-  tx: Transaction<unknown>,
-  author: string,
-  before: number,
-  after: number,
-  jobs: FanoutJob[],
-  config: FeedsConfig,
-): Promise<void> {
-  const wasRead = before > config.fanoutThreshold;
-  const isRead = after > config.fanoutThreshold;
-  if (wasRead === isRead) return;
-  const edges = await edgesTo(tx, author);
-  batches(edges, config.fanoutBatchSize).forEach((batch) => {
-    jobs.push({
-      kind: 'mode',
-      author,
-      mode: isRead ? 'read' : 'write',
-      edges: batch.map((edge) => ({ follower: edge.source, guard: formatGuard(edge) })),
-    });
-  });
+  return jobs;
 }

@@ -45,22 +45,6 @@ export async function directEntries(
 }
 
 /**
- * The cutoff a new edge gets: the key of the (copyLimit+1)-th newest activity of the
- * target, or none (everything) when it has no more than copyLimit.
- */
-export async function cutoffFor(
-  executor: QueryExecutorProvider,
-  target: Feed,
-  copyLimit: number,
-): Promise<Entry | undefined> {
-  const result = await sql<EntryRow>`
-    SELECT time_ms, activity_id FROM feed_entries WHERE feed = ${target}
-    ORDER BY time_ms DESC, activity_id DESC OFFSET ${copyLimit} LIMIT 1`.execute(executor);
-  const row = result.rows[0];
-  return row ? toEntry(row) : undefined;
-}
-
-/**
  * What edges of `source` contribute, newest first: current edges (all, or only those whose
  * target fans out on write / on read) and, optionally, kept edges.
  */
@@ -182,10 +166,4 @@ export async function edgesTo(
     cutoffId: row.cutoff_id,
     followedPosition: row.followed_position,
   }));
-}
-
-export async function followerCount(executor: QueryExecutorProvider, feed: Feed): Promise<number> {
-  const result = await sql<{ followers: number }>`
-    SELECT followers FROM follower_counts WHERE feed = ${feed}`.execute(executor);
-  return result.rows[0]?.followers ?? 0;
 }

@@ -1,6 +1,6 @@
 import type { ActivityAddedData, Feed } from '@tideline/domain';
 import { type QueryExecutorProvider, sql } from 'kysely';
-import { entryOf, ownFeeds } from './apply-events.js';
+import { entryOf, ownFeeds } from './activity-entry.js';
 import type { EdgeRow, Entry } from './feed-queries.js';
 
 export interface NewActivity {
@@ -56,13 +56,13 @@ export async function recordActivitiesAdded(
 }
 
 /**
- * The followers of each feed that fans out on write (1..threshold followers), in one
- * query: what a run of activities needs to plan its deliveries.
+ * The current followers of each of `authors`, in one query — only of authors with at most
+ * `maxFollowers` followers when given (those that fan out on write).
  */
-export async function writeFanoutEdges(
+export async function edgesOfAuthors(
   tx: QueryExecutorProvider,
   authors: readonly Feed[],
-  threshold: number,
+  maxFollowers?: number,
 ): Promise<Map<Feed, EdgeRow[]>> {
   const byAuthor = new Map<Feed, EdgeRow[]>();
   if (authors.length === 0) return byAuthor;
@@ -75,7 +75,9 @@ export async function writeFanoutEdges(
   }>`
     SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position
     FROM follower_counts c JOIN follows f ON f.target = c.feed
-    WHERE c.feed = ANY(${authors}::text[]) AND c.followers BETWEEN 1 AND ${threshold}`.execute(tx);
+    WHERE c.feed = ANY(${authors}::text[]) AND c.followers BETWEEN 1 AND ${maxFollowers ?? 2 ** 31 - 1}`.execute(
+    tx,
+  );
   for (const row of result.rows) {
     const edges = byAuthor.get(row.target) ?? [];
     edges.push({
@@ -88,6 +90,17 @@ export async function writeFanoutEdges(
     byAuthor.set(row.target, edges);
   }
   return byAuthor;
+}
+
+/** Exact follower counts of `feeds` (0 for feeds nobody follows). */
+export async function followerCounts(
+  tx: QueryExecutorProvider,
+  feeds: readonly Feed[],
+): Promise<Map<Feed, number>> {
+  if (feeds.length === 0) return new Map();
+  const result = await sql<{ feed: string; followers: number }>`
+    SELECT feed, followers FROM follower_counts WHERE feed = ANY(${feeds}::text[])`.execute(tx);
+  return new Map(result.rows.map((row) => [row.feed, row.followers]));
 }
 
 /** Whether an edge's cutoff lets an entry through. */

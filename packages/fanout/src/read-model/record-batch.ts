@@ -1,0 +1,324 @@
+import type {
+  ActivityAddedData,
+  ActivityRemovedData,
+  ActivityUpdatedData,
+  Feed,
+  FeedFollowedData,
+  FeedUnfollowedData,
+} from '@tideline/domain';
+import type { StoredEvent } from '@tideline/event-store';
+import { type QueryExecutorProvider, sql } from 'kysely';
+import type { EdgeRow, Entry } from './feed-queries.js';
+import { type NewActivity, recordActivitiesAdded } from './record-activities.js';
+
+/** What one batch changed, in log order, for the Redis writes and jobs that follow. */
+export type BatchChange =
+  | { kind: 'added'; activity: ActivityAddedData }
+  | { kind: 'updated'; id: string; body: ActivityAddedData }
+  | { kind: 'removed'; id: string; feeds: Feed[]; entry: Entry }
+  | { kind: 'followed'; edge: EdgeRow; ended: boolean }
+  | { kind: 'unfollowed'; edge: EdgeRow };
+
+export interface RecordedBatch {
+  changes: BatchChange[];
+  /** Targets whose follower count crossed the threshold during the batch, and how. */
+  crossings: Map<Feed, { up: boolean; down: boolean }>;
+}
+
+/**
+ * Records a whole batch of feed events in PostgreSQL with a fixed number of statements,
+ * whatever mix of types it holds — what makes replaying millions of events fast. Events
+ * are folded in log order in memory; each follow's cutoff is computed "as of" its own
+ * position (entries added before it and not yet removed), so the result is the same as
+ * applying the events one by one.
+ */
+export async function recordBatch(
+  tx: QueryExecutorProvider,
+  events: readonly StoredEvent[],
+  threshold: number,
+): Promise<RecordedBatch> {
+  const adds: NewActivity[] = [];
+  const removals = new Map<string, string>();
+  const updates = new Map<string, ActivityUpdatedData>();
+  const edgeEvents: StoredEvent[] = [];
+  for (const event of events) {
+    if (event.type === 'ActivityAdded') {
+      adds.push({ activity: event.data as ActivityAddedData, position: event.position });
+    } else if (event.type === 'ActivityRemoved') {
+      const { id } = event.data as ActivityRemovedData;
+      if (!removals.has(id)) removals.set(id, event.position);
+    } else if (event.type === 'ActivityUpdated') {
+      const update = event.data as ActivityUpdatedData;
+      updates.set(update.id, update);
+    } else if (event.type === 'FeedFollowed' || event.type === 'FeedUnfollowed') {
+      edgeEvents.push(event);
+    }
+  }
+
+  const recorded = new Set((await recordActivitiesAdded(tx, adds)).map((a) => a.activity.id));
+  const removed = await markRemoved(tx, removals);
+  const bodies = await applyUpdates(tx, [...updates.values()]);
+  const follows = await recordEdges(tx, edgeEvents, threshold);
+  if (removed.size > 0) {
+    await sql`DELETE FROM feed_entries WHERE activity_id = ANY(${[...removed.keys()]}::text[])`.execute(
+      tx,
+    );
+  }
+
+  const changes: BatchChange[] = [];
+  const lastUpdate = new Map([...updates.values()].map((u) => [u.id, u]));
+  for (const event of events) {
+    if (event.type === 'ActivityAdded') {
+      const activity = event.data as ActivityAddedData;
+      if (recorded.has(activity.id)) changes.push({ kind: 'added', activity });
+    } else if (event.type === 'ActivityRemoved') {
+      const { id } = event.data as ActivityRemovedData;
+      const done = removed.get(id);
+      if (done && removals.get(id) === event.position)
+        changes.push({ kind: 'removed', id, ...done });
+    } else if (event.type === 'ActivityUpdated') {
+      const update = event.data as ActivityUpdatedData;
+      const body = bodies.get(update.id);
+      if (body && lastUpdate.get(update.id) === update)
+        changes.push({ kind: 'updated', id: update.id, body });
+    } else {
+      const change = follows.changes.get(event.position);
+      if (change) changes.push(change);
+    }
+  }
+  return { changes, crossings: follows.crossings };
+}
+
+async function markRemoved(
+  tx: QueryExecutorProvider,
+  removals: ReadonlyMap<string, string>,
+): Promise<Map<string, { feeds: Feed[]; entry: Entry }>> {
+  const done = new Map<string, { feeds: Feed[]; entry: Entry }>();
+  if (removals.size === 0) return done;
+  const rows = [...removals].map(([id, position]) => ({ id, position }));
+  const result = await sql<{ id: string; own_feeds: string[]; time_ms: number }>`
+    UPDATE feed_activities fa SET removed_position = r.position
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, position text)
+    WHERE fa.id = r.id AND fa.removed_position IS NULL
+    RETURNING fa.id, fa.own_feeds, fa.time_ms`.execute(tx);
+  for (const row of result.rows) {
+    done.set(row.id, { feeds: row.own_feeds, entry: { timeMs: row.time_ms, id: row.id } });
+  }
+  return done;
+}
+
+/** The last update per activity decides its `extra`; removed activities keep theirs. */
+async function applyUpdates(
+  tx: QueryExecutorProvider,
+  updates: readonly ActivityUpdatedData[],
+): Promise<Map<string, ActivityAddedData>> {
+  if (updates.length === 0) return new Map();
+  const rows = updates.map((u) => ({ id: u.id, extra: u.extra }));
+  const result = await sql<{ id: string; body: ActivityAddedData }>`
+    UPDATE feed_activities fa SET body = jsonb_set(fa.body, '{extra}', r.extra)
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(id text, extra jsonb)
+    WHERE fa.id = r.id AND fa.removed_position IS NULL
+    RETURNING fa.id, fa.body`.execute(tx);
+  return new Map(result.rows.map((row) => [row.id, row.body]));
+}
+
+interface PendingEdge extends EdgeRow {
+  copyLimit: number;
+}
+
+/**
+ * Folds follow and unfollow events per edge, in order, against the edges stored before
+ * the batch; writes the final edges, kept histories and counts; reports each effective
+ * change by event position, and which targets crossed the threshold on the way.
+ */
+async function recordEdges(
+  tx: QueryExecutorProvider,
+  events: readonly StoredEvent[],
+  threshold: number,
+): Promise<{
+  changes: Map<string, BatchChange>;
+  crossings: Map<Feed, { up: boolean; down: boolean }>;
+}> {
+  const changes = new Map<string, BatchChange>();
+  const crossings = new Map<Feed, { up: boolean; down: boolean }>();
+  if (events.length === 0) return { changes, crossings };
+  const key = (source: Feed, target: Feed) => `${source}>${target}`;
+  const pairs = new Map<string, { source: Feed; target: Feed }>();
+  for (const event of events) {
+    const { source, target } = event.data as FeedFollowedData;
+    if (source !== target) pairs.set(key(source, target), { source, target });
+  }
+  const stored = await storedEdges(tx, [...pairs.values()]);
+  const current = new Map<string, EdgeRow | PendingEdge | undefined>(stored);
+  const created: PendingEdge[] = [];
+  const kept: { edge: EdgeRow; until: string }[] = [];
+  const sequence: CountStep[] = [];
+  for (const event of events) {
+    const data = event.data as FeedFollowedData | FeedUnfollowedData;
+    if (data.source === data.target) continue;
+    const pair = key(data.source, data.target);
+    const edge = current.get(pair);
+    if (event.type === 'FeedFollowed' && !edge) {
+      const fresh: PendingEdge = {
+        source: data.source,
+        target: data.target,
+        cutoffMs: null,
+        cutoffId: null,
+        followedPosition: event.position,
+        copyLimit: (data as FeedFollowedData).copyLimit,
+      };
+      current.set(pair, fresh);
+      created.push(fresh);
+      sequence.push({ source: data.source, target: data.target, delta: 1 });
+      changes.set(event.position, { kind: 'followed', edge: fresh, ended: false });
+    } else if (event.type === 'FeedUnfollowed' && edge) {
+      current.set(pair, undefined);
+      if ((data as FeedUnfollowedData).keepHistory) kept.push({ edge, until: event.position });
+      sequence.push({ source: data.source, target: data.target, delta: -1 });
+      changes.set(event.position, { kind: 'unfollowed', edge });
+      for (const change of changes.values()) {
+        if (change.kind === 'followed' && change.edge === edge) change.ended = true;
+      }
+    }
+  }
+  await resolveCutoffs(tx, created);
+
+  const ended = [...pairs.keys()].filter(
+    (pair) => stored.has(pair) && current.get(pair) !== stored.get(pair),
+  );
+  if (ended.length > 0) {
+    const rows = ended.map((pair) => pairs.get(pair));
+    await sql`
+      DELETE FROM follows f USING jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS r(source text, target text)
+      WHERE f.source = r.source AND f.target = r.target`.execute(tx);
+  }
+  const inserts = [...current.values()].filter(
+    (edge): edge is PendingEdge => edge !== undefined && created.includes(edge as PendingEdge),
+  );
+  if (inserts.length > 0) {
+    await sql`
+      INSERT INTO follows (source, target, cutoff_ms, cutoff_id, followed_position)
+      SELECT source, target, "cutoffMs", "cutoffId", "followedPosition"
+      FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
+        AS r(source text, target text, "cutoffMs" bigint, "cutoffId" text, "followedPosition" text)`.execute(
+      tx,
+    );
+  }
+  if (kept.length > 0) {
+    const rows = kept.map(({ edge, until }) => ({ ...edge, until }));
+    await sql`
+      INSERT INTO kept_follows (source, target, cutoff_ms, cutoff_id, until_position)
+      SELECT source, target, "cutoffMs", "cutoffId", until
+      FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+        AS r(source text, target text, "cutoffMs" bigint, "cutoffId" text, until text)
+      ON CONFLICT DO NOTHING`.execute(tx);
+  }
+
+  const after = await applyCountDeltas(tx, sequence);
+  for (const [target, count] of after) {
+    let n =
+      count - sequence.filter((s) => s.target === target).reduce((sum, s) => sum + s.delta, 0);
+    const crossing = { up: false, down: false };
+    for (const step of sequence) {
+      if (step.target !== target) continue;
+      const next = n + step.delta;
+      if (n <= threshold && next > threshold) crossing.up = true;
+      if (n > threshold && next <= threshold) crossing.down = true;
+      n = next;
+    }
+    if (crossing.up || crossing.down) crossings.set(target, crossing);
+  }
+  return { changes, crossings };
+}
+
+async function storedEdges(
+  tx: QueryExecutorProvider,
+  pairs: readonly { source: Feed; target: Feed }[],
+): Promise<Map<string, EdgeRow>> {
+  const result = await sql<{
+    source: string;
+    target: string;
+    cutoff_ms: number | null;
+    cutoff_id: string | null;
+    followed_position: string;
+  }>`
+    SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position
+    FROM follows f JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS r(source text, target text)
+      ON f.source = r.source AND f.target = r.target`.execute(tx);
+  return new Map(
+    result.rows.map((row) => [
+      `${row.source}>${row.target}`,
+      {
+        source: row.source,
+        target: row.target,
+        cutoffMs: row.cutoff_ms,
+        cutoffId: row.cutoff_id,
+        followedPosition: row.followed_position,
+      },
+    ]),
+  );
+}
+
+/**
+ * Each new edge's cutoff as of its own position: the key of the target's (copyLimit+1)-th
+ * newest entry among those added before the follow and not removed before it.
+ */
+async function resolveCutoffs(tx: QueryExecutorProvider, edges: PendingEdge[]): Promise<void> {
+  if (edges.length === 0) return;
+  const rows = edges.map((edge, n) => ({
+    n,
+    target: edge.target,
+    copy_limit: edge.copyLimit,
+    position: edge.followedPosition,
+  }));
+  const result = await sql<{ n: number; time_ms: number | null; activity_id: string | null }>`
+    SELECT r.n, c.time_ms, c.activity_id
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+      AS r(n int, target text, copy_limit int, position text)
+    LEFT JOIN LATERAL (
+      SELECT e.time_ms, e.activity_id FROM feed_entries e
+      JOIN feed_activities a ON a.id = e.activity_id
+      WHERE e.feed = r.target AND e.added_position < r.position
+        AND (a.removed_position IS NULL OR a.removed_position > r.position)
+      ORDER BY e.time_ms DESC, e.activity_id DESC OFFSET r.copy_limit LIMIT 1
+    ) AS c ON true`.execute(tx);
+  for (const row of result.rows) {
+    const edge = edges[row.n];
+    if (!edge) continue;
+    edge.cutoffMs = row.time_ms;
+    edge.cutoffId = row.activity_id;
+  }
+}
+
+interface CountStep {
+  source: Feed;
+  target: Feed;
+  delta: 1 | -1;
+}
+
+/** Applies the net count changes in two statements; returns each target's new count. */
+async function applyCountDeltas(
+  tx: QueryExecutorProvider,
+  sequence: readonly CountStep[],
+): Promise<Map<Feed, number>> {
+  const result = new Map<Feed, number>();
+  if (sequence.length === 0) return result;
+  const net = (pick: (step: CountStep) => Feed) => {
+    const sums = new Map<Feed, number>();
+    for (const step of sequence) sums.set(pick(step), (sums.get(pick(step)) ?? 0) + step.delta);
+    return JSON.stringify([...sums].map(([feed, n]) => ({ feed, n })));
+  };
+  await sql`
+    INSERT INTO follower_counts (feed, following)
+    SELECT r.feed, r.n FROM jsonb_to_recordset(${net((s) => s.source)}::jsonb) AS r(feed text, n int)
+    ON CONFLICT (feed) DO UPDATE SET following = follower_counts.following + EXCLUDED.following`.execute(
+    tx,
+  );
+  const upserted = await sql<{ feed: string; followers: number }>`
+    INSERT INTO follower_counts (feed, followers)
+    SELECT r.feed, r.n FROM jsonb_to_recordset(${net((s) => s.target)}::jsonb) AS r(feed text, n int)
+    ON CONFLICT (feed) DO UPDATE SET followers = follower_counts.followers + EXCLUDED.followers
+    RETURNING feed, followers`.execute(tx);
+  for (const row of upserted.rows) result.set(row.feed, row.followers);
+  return result;
+}
