@@ -46,7 +46,7 @@ export const feedsEnvShape = {
     blankAsUnset,
     z
       .string()
-      .regex(/^[A-Za-z0-9_:.-]{0,64}$/, { error: 'expected up to 64 letters, digits, _ : . or -' })
+      .regex(/^[A-Za-z0-9_:.-]{1,64}$/, { error: 'expected 1 to 64 letters, digits, _ : . or -' })
       .default(defaultFeedsConfig.redisPrefix),
   ),
 };

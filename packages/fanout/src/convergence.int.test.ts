@@ -3,7 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import {
   createConsumer,
+  defaultRetryPolicy,
   positionOfRow,
+  processBatch,
   readAll,
   readCheckpoint,
   type StoredEvent,
@@ -21,6 +23,7 @@ import { createFanoutQueue } from './fanout-queue.js';
 import { feedProjector } from './feed-projector.js';
 import { feedMigrations } from './migrations/index.js';
 import { contentPage } from './read-model/feed-queries.js';
+import { dropFeedKeys } from './redis/drop-feed-keys.js';
 import { feedKeys } from './redis/keys.js';
 import {
   buildReferenceModel,
@@ -305,15 +308,27 @@ describe('convergence of every feed to the reference model', () => {
         const live = await compareAll(config, model, 'live');
         expect(live, `seed ${seed}\n${describeOperations(operations)}`).toEqual([]);
 
-        // Rebuild: drop every Redis key and the PostgreSQL read models, replay the log.
+        // Rebuild: drop the feed keys and the PostgreSQL read models, replay the log in
+        // replay mode (PostgreSQL only), then let a worker take over; feeds regenerate.
         await Promise.all(workers.map(killWorker));
-        await redis.flushdb();
-        const rebuild = createConsumer({
+        await dropFeedKeys(redis, config);
+        const replayer = feedProjector({
+          redis,
+          queue: { enqueue: async () => {} },
+          config,
+          replay: true,
+        });
+        await createConsumer({
           db: testDb.db,
           connectionString: testDb.url,
-          projection: feedProjector({ redis, queue: { enqueue: async () => {} }, config }),
-        });
-        await rebuild.rebuild();
+          projection: replayer,
+        }).rebuild();
+        const batch = {
+          batchSize: 100,
+          startFrom: 'beginning' as const,
+          retry: defaultRetryPolicy,
+        };
+        while ((await processBatch(testDb.db, replayer, batch)) > 0);
         workers = [startWorker(config)];
         await quiesce(config);
         const rebuilt = await compareAll(config, model, 'rebuilt');

@@ -23,6 +23,12 @@ export interface FeedProjectorDeps {
   redis: Redis;
   queue: FanoutQueue;
   config: FeedsConfig;
+  /**
+   * Rebuilding from scratch: write PostgreSQL only. The feed keys in Redis must be dropped
+   * first (`dropFeedKeys`); every feed then regenerates from PostgreSQL on its next read,
+   * so caching bodies and fanning out the whole history would be wasted work.
+   */
+  replay?: boolean;
 }
 
 /**
@@ -50,6 +56,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
     async apply(events, { tx }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
       const { changes, crossings } = await recordBatch(tx, events, config.fanoutThreshold);
+      if (deps.replay) return;
       const plan = await planRedis(tx, redis, changes, config);
       const pipeline = redis.pipeline() as ScriptedPipeline;
       writeChanges(pipeline, changes, plan, config);

@@ -17,6 +17,7 @@ export type { FanoutJob, FanoutQueue } from './jobs.js';
 export { feedMigrations } from './migrations/index.js';
 export { processFanoutJob } from './process-fanout-job.js';
 export { contentPage, type Entry } from './read-model/feed-queries.js';
+export { dropFeedKeys } from './redis/drop-feed-keys.js';
 export { feedKeys } from './redis/keys.js';
 export { regenerateFeed } from './redis/regenerate-feed.js';
 export { feedStream, followStream } from './streams.js';

@@ -296,29 +296,33 @@ interface CountStep {
   delta: 1 | -1;
 }
 
-/** Applies the net count changes in two statements; returns each target's new count. */
+/** Applies the net count changes in one statement; returns each target's new count. */
 async function applyCountDeltas(
   tx: QueryExecutorProvider,
   sequence: readonly CountStep[],
 ): Promise<Map<Feed, number>> {
   const result = new Map<Feed, number>();
   if (sequence.length === 0) return result;
-  const net = (pick: (step: CountStep) => Feed) => {
-    const sums = new Map<Feed, number>();
-    for (const step of sequence) sums.set(pick(step), (sums.get(pick(step)) ?? 0) + step.delta);
-    return JSON.stringify([...sums].map(([feed, n]) => ({ feed, n })));
+  const deltas = new Map<Feed, { feed: Feed; followers: number; following: number }>();
+  const delta = (feed: Feed) => {
+    const row = deltas.get(feed) ?? { feed, followers: 0, following: 0 };
+    deltas.set(feed, row);
+    return row;
   };
-  await sql`
-    INSERT INTO follower_counts (feed, following)
-    SELECT r.feed, r.n FROM jsonb_to_recordset(${net((s) => s.source)}::jsonb) AS r(feed text, n int)
-    ON CONFLICT (feed) DO UPDATE SET following = follower_counts.following + EXCLUDED.following`.execute(
-    tx,
-  );
+  for (const step of sequence) {
+    delta(step.target).followers += step.delta;
+    delta(step.source).following += step.delta;
+  }
+  const targets = new Set(sequence.map((step) => step.target));
   const upserted = await sql<{ feed: string; followers: number }>`
-    INSERT INTO follower_counts (feed, followers)
-    SELECT r.feed, r.n FROM jsonb_to_recordset(${net((s) => s.target)}::jsonb) AS r(feed text, n int)
-    ON CONFLICT (feed) DO UPDATE SET followers = follower_counts.followers + EXCLUDED.followers
+    INSERT INTO follower_counts (feed, followers, following)
+    SELECT r.feed, r.followers, r.following
+    FROM jsonb_to_recordset(${JSON.stringify([...deltas.values()])}::jsonb)
+      AS r(feed text, followers int, following int)
+    ON CONFLICT (feed) DO UPDATE SET
+      followers = follower_counts.followers + EXCLUDED.followers,
+      following = follower_counts.following + EXCLUDED.following
     RETURNING feed, followers`.execute(tx);
-  for (const row of upserted.rows) result.set(row.feed, row.followers);
+  for (const row of upserted.rows) if (targets.has(row.feed)) result.set(row.feed, row.followers);
   return result;
 }
