@@ -53,7 +53,12 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
   async function hydrate(ids: readonly string[]): Promise<Map<string, StoredActivity | null>> {
     const bodies = new Map<string, StoredActivity | null>();
     if (ids.length === 0) return bodies;
-    const cached = await redis.mget(...ids.map((id) => activityKey(config.redisPrefix, id)));
+    const keys = ids.map((id) => activityKey(config.redisPrefix, id));
+    // One round trip: MGET on a single Redis; on Redis Cluster the keys span slots, so
+    // ioredis sends one GET per key, pipelined per node.
+    const cached = (redis as { isCluster?: boolean }).isCluster
+      ? await Promise.all(keys.map((key) => redis.get(key)))
+      : await redis.mget(...keys);
     const misses: string[] = [];
     ids.forEach((id, index) => {
       const value = cached[index];
