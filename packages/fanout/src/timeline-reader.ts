@@ -55,7 +55,7 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
     if (ids.length === 0) return bodies;
     const keys = ids.map((id) => activityKey(config.redisPrefix, id));
     // One round trip: MGET on a single Redis; on Redis Cluster the keys span slots, so
-    // ioredis sends one GET per key, pipelined per node.
+    // one GET per key, all sent at once rather than one after another.
     const cached = (redis as { isCluster?: boolean }).isCluster
       ? await Promise.all(keys.map((key) => redis.get(key)))
       : await redis.mget(...keys);
