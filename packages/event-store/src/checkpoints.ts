@@ -90,3 +90,20 @@ async function initialPosition(tx: QueryExecutorProvider, startFrom: StartFrom):
   const row = result.rows[0];
   return row ? positionOfRow(row) : START;
 }
+
+/**
+ * Whether a consumer has processed every event committed so far (the log's last event is
+ * at or before its checkpoint).
+ *
+ * @example
+ * if (await hasCaughtUp(db, 'feeds')) reportReady();
+ */
+export async function hasCaughtUp(executor: QueryExecutorProvider, name: string): Promise<boolean> {
+  const head = await sql<{ transaction_id: string; position: number }>`
+    SELECT transaction_id::text AS transaction_id, position FROM events
+    ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(executor);
+  const row = head.rows[0];
+  if (!row) return true;
+  const checkpoint = await readCheckpoint(executor, name);
+  return checkpoint !== undefined && checkpoint >= positionOfRow(row);
+}

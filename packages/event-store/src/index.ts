@@ -6,7 +6,7 @@ export {
   MAX_EVENTS_PER_APPEND,
   type StreamAppend,
 } from './append-to-stream.js';
-export { countEventsAfter, readCheckpoint, type StartFrom } from './checkpoints.js';
+export { countEventsAfter, hasCaughtUp, readCheckpoint, type StartFrom } from './checkpoints.js';
 export {
   type Consumer,
   type ConsumerOptions,

@@ -4,15 +4,12 @@ import { fileURLToPath } from 'node:url';
 import {
   createConsumer,
   defaultRetryPolicy,
-  positionOfRow,
   processBatch,
   readAll,
-  readCheckpoint,
   type StoredEvent,
 } from '@tideline/event-store';
 import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addActivity } from './commands/add-activities.js';
 import { follow, followMany, unfollow } from './commands/follow-feeds.js';
@@ -25,6 +22,7 @@ import { feedMigrations } from './migrations/index.js';
 import { contentPage } from './read-model/feed-queries.js';
 import { dropFeedKeys } from './redis/drop-feed-keys.js';
 import { feedKeys } from './redis/keys.js';
+import { waitForQuiet } from './testing/feed-harness.js';
 import {
   buildReferenceModel,
   createSeededRandom,
@@ -185,18 +183,7 @@ async function quiesce(config: FeedsConfig) {
   const bull = new Redis(redisServer.url, { maxRetriesPerRequest: 3 });
   const queue = createFanoutQueue({ connection: bull, config });
   try {
-    await waitFor(
-      async () => {
-        const head = await sql<{ transaction_id: string; position: number }>`
-          SELECT transaction_id::text AS transaction_id, position FROM events
-          ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(testDb.db);
-        const row = head.rows[0];
-        const checkpoint = await readCheckpoint(testDb.db, 'feeds');
-        const caughtUp = !row || (checkpoint !== undefined && checkpoint >= positionOfRow(row));
-        return caughtUp && (await queue.depth()) === 0;
-      },
-      { timeoutMs: 90_000, intervalMs: 50, message: 'projector and queue to go quiet' },
-    );
+    await waitForQuiet(testDb.db, queue, 90_000);
   } finally {
     await queue.close();
     bull.disconnect();

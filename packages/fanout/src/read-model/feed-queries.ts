@@ -15,6 +15,25 @@ export interface EdgeRow {
   followedPosition: string;
 }
 
+/** The `follows` columns as they come back from SQL. */
+export interface EdgeSqlRow {
+  source: string;
+  target: string;
+  cutoff_ms: number | null;
+  cutoff_id: string | null;
+  followed_position: string;
+}
+
+export function toEdgeRow(row: EdgeSqlRow): EdgeRow {
+  return {
+    source: row.source,
+    target: row.target,
+    cutoffMs: row.cutoff_ms,
+    cutoffId: row.cutoff_id,
+    followedPosition: row.followed_position,
+  };
+}
+
 /** Strictly below this key: the cursor of keyset pagination. */
 export type Before = Entry | undefined;
 
@@ -120,25 +139,11 @@ export async function edgesFrom(
   executor: QueryExecutorProvider,
   source: Feed,
 ): Promise<(EdgeRow & { followers: number })[]> {
-  const result = await sql<{
-    source: string;
-    target: string;
-    cutoff_ms: number | null;
-    cutoff_id: string | null;
-    followed_position: string;
-    followers: number | null;
-  }>`
+  const result = await sql<EdgeSqlRow & { followers: number | null }>`
     SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position, c.followers
     FROM follows f LEFT JOIN follower_counts c ON c.feed = f.target
     WHERE f.source = ${source}`.execute(executor);
-  return result.rows.map((row) => ({
-    source: row.source,
-    target: row.target,
-    cutoffMs: row.cutoff_ms,
-    cutoffId: row.cutoff_id,
-    followedPosition: row.followed_position,
-    followers: row.followers ?? 0,
-  }));
+  return result.rows.map((row) => ({ ...toEdgeRow(row), followers: row.followers ?? 0 }));
 }
 
 /** Current edges into `target` whose cutoff lets `entry` through (all when no entry). */
@@ -150,20 +155,8 @@ export async function edgesTo(
   const admits = entry
     ? sql`(cutoff_ms IS NULL OR (${entry.timeMs}::bigint, ${entry.id}::text) > (cutoff_ms, cutoff_id))`
     : sql`true`;
-  const result = await sql<{
-    source: string;
-    target: string;
-    cutoff_ms: number | null;
-    cutoff_id: string | null;
-    followed_position: string;
-  }>`
+  const result = await sql<EdgeSqlRow>`
     SELECT source, target, cutoff_ms, cutoff_id, followed_position FROM follows
     WHERE target = ${target} AND ${admits}`.execute(executor);
-  return result.rows.map((row) => ({
-    source: row.source,
-    target: row.target,
-    cutoffMs: row.cutoff_ms,
-    cutoffId: row.cutoff_id,
-    followedPosition: row.followed_position,
-  }));
+  return result.rows.map(toEdgeRow);
 }

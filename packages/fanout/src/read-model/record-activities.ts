@@ -1,7 +1,7 @@
 import type { ActivityAddedData, Feed } from '@tideline/domain';
 import { type QueryExecutorProvider, sql } from 'kysely';
 import { entryOf, ownFeeds } from './activity-entry.js';
-import type { EdgeRow, Entry } from './feed-queries.js';
+import { type EdgeRow, type EdgeSqlRow, type Entry, toEdgeRow } from './feed-queries.js';
 
 export interface NewActivity {
   activity: ActivityAddedData;
@@ -66,13 +66,7 @@ export async function edgesOfAuthors(
 ): Promise<Map<Feed, EdgeRow[]>> {
   const byAuthor = new Map<Feed, EdgeRow[]>();
   if (authors.length === 0) return byAuthor;
-  const result = await sql<{
-    source: string;
-    target: string;
-    cutoff_ms: number | null;
-    cutoff_id: string | null;
-    followed_position: string;
-  }>`
+  const result = await sql<EdgeSqlRow>`
     SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position
     FROM follower_counts c JOIN follows f ON f.target = c.feed
     WHERE c.feed = ANY(${authors}::text[]) AND c.followers BETWEEN 1 AND ${maxFollowers ?? 2 ** 31 - 1}`.execute(
@@ -80,13 +74,7 @@ export async function edgesOfAuthors(
   );
   for (const row of result.rows) {
     const edges = byAuthor.get(row.target) ?? [];
-    edges.push({
-      source: row.source,
-      target: row.target,
-      cutoffMs: row.cutoff_ms,
-      cutoffId: row.cutoff_id,
-      followedPosition: row.followed_position,
-    });
+    edges.push(toEdgeRow(row));
     byAuthor.set(row.target, edges);
   }
   return byAuthor;

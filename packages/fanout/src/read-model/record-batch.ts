@@ -8,7 +8,7 @@ import type {
 } from '@tideline/domain';
 import type { StoredEvent } from '@tideline/event-store';
 import { type QueryExecutorProvider, sql } from 'kysely';
-import type { EdgeRow, Entry } from './feed-queries.js';
+import { type EdgeRow, type EdgeSqlRow, type Entry, toEdgeRow } from './feed-queries.js';
 import { type NewActivity, recordActivitiesAdded } from './record-activities.js';
 
 /** What one batch changed, in log order, for the Redis writes and jobs that follow. */
@@ -235,28 +235,11 @@ async function storedEdges(
   tx: QueryExecutorProvider,
   pairs: readonly { source: Feed; target: Feed }[],
 ): Promise<Map<string, EdgeRow>> {
-  const result = await sql<{
-    source: string;
-    target: string;
-    cutoff_ms: number | null;
-    cutoff_id: string | null;
-    followed_position: string;
-  }>`
+  const result = await sql<EdgeSqlRow>`
     SELECT f.source, f.target, f.cutoff_ms, f.cutoff_id, f.followed_position
     FROM follows f JOIN jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) AS r(source text, target text)
       ON f.source = r.source AND f.target = r.target`.execute(tx);
-  return new Map(
-    result.rows.map((row) => [
-      `${row.source}>${row.target}`,
-      {
-        source: row.source,
-        target: row.target,
-        cutoffMs: row.cutoff_ms,
-        cutoffId: row.cutoff_id,
-        followedPosition: row.followed_position,
-      },
-    ]),
-  );
+  return new Map(result.rows.map((row) => [`${row.source}>${row.target}`, toEdgeRow(row)]));
 }
 
 /**

@@ -1,14 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import {
-  type Consumer,
-  createConsumer,
-  positionOfRow,
-  readCheckpoint,
-} from '@tideline/event-store';
+import { type Consumer, createConsumer, hasCaughtUp } from '@tideline/event-store';
 import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { defaultFeedsConfig, type FeedsConfig } from '../config.js';
 import { createFanoutQueue, createFanoutWorker } from '../fanout-queue.js';
 import { feedProjector } from '../feed-projector.js';
@@ -40,6 +35,19 @@ export interface FeedHarness {
   /** Deletes every Redis key of this harness except the fan-out queue's (a cold Redis). */
   dropTimelineKeys(): Promise<number>;
   destroy(): Promise<void>;
+}
+
+/** Waits until the feed projector has processed the whole log and the fan-out queue is empty. */
+export async function waitForQuiet(
+  db: Kysely<unknown>,
+  queue: { depth(): Promise<number> },
+  timeoutMs = 30_000,
+): Promise<void> {
+  await waitFor(async () => (await hasCaughtUp(db, 'feeds')) && (await queue.depth()) === 0, {
+    timeoutMs,
+    intervalMs: 20,
+    message: 'the projector and the fan-out queue to go quiet',
+  });
 }
 
 /**
@@ -94,20 +102,7 @@ export async function createFeedHarness(
       await Promise.all(workers.map((worker) => worker.close()));
       workers = [];
     },
-    async quiesce(timeoutMs = 30_000) {
-      await waitFor(
-        async () => {
-          const head = await sql<{ transaction_id: string; position: number }>`
-            SELECT transaction_id::text AS transaction_id, position FROM events
-            ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(testDb.db);
-          const row = head.rows[0];
-          const checkpoint = await readCheckpoint(testDb.db, 'feeds');
-          const caughtUp = !row || (checkpoint !== undefined && checkpoint >= positionOfRow(row));
-          return caughtUp && (await queue.depth()) === 0;
-        },
-        { timeoutMs, message: 'the projector and the fan-out queue to go quiet' },
-      );
-    },
+    quiesce: (timeoutMs = 30_000) => waitForQuiet(testDb.db, queue, timeoutMs),
     async readAllPages(feed, options = {}) {
       const pages: FeedPage[] = [];
       let cursor: string | null = null;
