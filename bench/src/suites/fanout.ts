@@ -5,10 +5,16 @@ import { Redis } from 'ioredis';
 import type { Figure } from '../report.js';
 import { round } from '../stats.js';
 import type { SuiteContext } from './event-store.js';
-import { edgeCount, generateGraph, graphShape, threshold } from './fanout-data.js';
+import {
+  edgeCount,
+  generateGraph,
+  graphShape,
+  proportionalShape,
+  threshold,
+} from './fanout-data.js';
 import { deliveryFigures } from './fanout-deliveries.js';
 import { publishLatencyFigures } from './fanout-latency.js';
-import { readFigures } from './fanout-reads.js';
+import { proportionalReadFigures, readFigures } from './fanout-reads.js';
 import { rebuildFigures } from './fanout-rebuild.js';
 import { deleteKeys } from './fanout-util.js';
 
@@ -22,6 +28,8 @@ export interface FanoutSuiteContext extends SuiteContext {
  * Hybrid fan-out on a generated Zipf graph (SPEC §9): write fan-out deliveries/s against
  * pipelined ZADD, publish → every follower's timeline latency, timeline reads against the
  * naive SQL query, Redis bytes per timeline entry, and rebuild (projector replay) events/s.
+ * Then a second dataset next to the first — the same graph, posting in proportion to
+ * followers — and the timeline read against the naive query on it.
  */
 export async function fanoutSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
   const { db, quick, progress } = ctx;
@@ -70,6 +78,30 @@ export async function fanoutSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
     await deleteKeys(redis, config.redisPrefix);
     figures.push(
       ...(await rebuildFigures({ db, redis, config, quick, progress, after: generated.before })),
+    );
+
+    // Every figure above is on the uniform data; this one adds `p` feeds beside it.
+    const proportional = proportionalShape(quick);
+    progress(
+      `fan-out: generating the posting ∝ followers dataset: ${proportional.activities} ` +
+        `activities over the same ${proportional.users}-author graph (user:p<k>), ` +
+        `${edgeCount(proportional)} follow edges`,
+    );
+    const secondStart = performance.now();
+    const second = await generateGraph(db, proportional, progress);
+    progress(
+      `fan-out: generated ${second.events} events + read models in ` +
+        `${((performance.now() - secondStart) / 1000).toFixed(1)}s`,
+    );
+    figures.push(
+      ...(await proportionalReadFigures({
+        db,
+        redis,
+        config,
+        shape: proportional,
+        quick,
+        progress,
+      })),
     );
   } finally {
     const deleted = await deleteKeys(redis, config.redisPrefix);

@@ -1,5 +1,6 @@
 import {
   type Feed,
+  type FeedMarkedData,
   isTidelineEventType,
   type StoredActivity,
   type TidelineEvent,
@@ -37,9 +38,28 @@ export function compareKeys(a: ActivityKey, b: ActivityKey): number {
 }
 
 /** A follow edge; `cutoff` undefined means "everything" (the target had ≤ copyLimit). */
-interface FollowEdge {
+export interface FollowEdge {
   readonly target: Feed;
   readonly cutoff: ActivityKey | undefined;
+  /** Position of the FeedFollowed that made the edge (a repeated follow keeps the first). */
+  readonly followedAt: string;
+}
+
+/** One FeedMarked event as the log recorded it, with its position. */
+export interface FeedMark {
+  readonly position: string;
+  readonly seen?: FeedMarkedData['seen'];
+  readonly read?: FeedMarkedData['read'];
+}
+
+/** The earlier of two positions (positions sort lexicographically in log order). */
+export function earlierPosition(a: string | undefined, b: string): string {
+  return a !== undefined && a < b ? a : b;
+}
+
+/** The later of two positions. */
+export function laterPosition(a: string | undefined, b: string): string {
+  return a !== undefined && a > b ? a : b;
 }
 
 /** Everything the log says, before any feed is presented. */
@@ -55,6 +75,18 @@ export interface LogState {
   readonly kept: ReadonlyMap<Feed, ReadonlySet<string>>;
   /** Every feed the log names, so a feed that must be empty is still compared. */
   readonly feeds: ReadonlySet<Feed>;
+  /** Activity id → position of the ActivityAdded that first added it. */
+  readonly addedAt: ReadonlyMap<string, string>;
+  /**
+   * Kept history by source, with each id's join position: when it became a member through
+   * the edge whose unfollow kept it (the earliest, if kept more than once).
+   */
+  readonly keptJoins: ReadonlyMap<Feed, ReadonlyMap<string, string>>;
+  /**
+   * FeedMarked events by the feed they name, in log order. They change no membership; the
+   * aggregated model turns them into isSeen/isRead. Marked feeds are not added to `feeds`.
+   */
+  readonly marks: ReadonlyMap<Feed, readonly FeedMark[]>;
 }
 
 function setIn<K, V>(map: Map<K, Set<V>>, key: K): Set<V> {
@@ -93,12 +125,16 @@ function cutoffFor(state: LogState, target: Feed, copyLimit: number): ActivityKe
   return after === undefined ? undefined : keyOf(after);
 }
 
-/** What an edge contributes now: direct(target) at or above its cutoff, live only. */
-function contribution(state: LogState, edge: FollowEdge): string[] {
-  const { cutoff } = edge;
+/**
+ * What an edge contributes now: direct(target) at or above its cutoff, live only, each id
+ * with its join position — the follow's for what the follow copied, the add's for what
+ * arrived later (whichever is later).
+ */
+function contribution(state: LogState, edge: FollowEdge): [id: string, joined: string][] {
+  const { cutoff, followedAt } = edge;
   return liveDirect(state, edge.target)
     .filter((activity) => cutoff === undefined || compareKeys(keyOf(activity), cutoff) > 0)
-    .map((activity) => activity.id);
+    .map((activity) => [activity.id, laterPosition(state.addedAt.get(activity.id), followedAt)]);
 }
 
 function parseEvent(event: LogEvent): TidelineEvent {
@@ -121,7 +157,20 @@ export function replayLog(events: readonly LogEvent[]): LogState {
   const kept = new Map<Feed, Set<string>>();
   const feeds = new Set<Feed>();
   const identities = new Map<string, string>();
-  const state: LogState = { activities, removed, direct, edges, kept, feeds };
+  const addedAt = new Map<string, string>();
+  const keptJoins = new Map<Feed, Map<string, string>>();
+  const marks = new Map<Feed, FeedMark[]>();
+  const state: LogState = {
+    activities,
+    removed,
+    direct,
+    edges,
+    kept,
+    feeds,
+    addedAt,
+    keptJoins,
+    marks,
+  };
 
   let previous: string | undefined;
   for (const logEvent of events) {
@@ -129,8 +178,8 @@ export function replayLog(events: readonly LogEvent[]): LogState {
       throw new Error(`reference model: position ${logEvent.position} after ${previous}`);
     }
     previous = logEvent.position;
-    // FeedMarked changes seen/read only, and unknown types are someone else's business.
-    if (!isTidelineEventType(logEvent.type) || logEvent.type === 'FeedMarked') continue;
+    // Unknown types are someone else's business.
+    if (!isTidelineEventType(logEvent.type)) continue;
     const event = parseEvent(logEvent);
     switch (event.type) {
       case 'ActivityAdded': {
@@ -149,6 +198,7 @@ export function replayLog(events: readonly LogEvent[]): LogState {
           identities.set(identity, activity.id);
         }
         activities.set(activity.id, activity);
+        addedAt.set(activity.id, logEvent.position);
         // Own feeds = the feed it was added to plus its `to` feeds.
         for (const feed of [activity.feed, ...activity.to]) {
           setIn(direct, feed).add(activity.id);
@@ -173,7 +223,11 @@ export function replayLog(events: readonly LogEvent[]): LogState {
         feeds.add(source).add(target);
         // Following yourself is refused; following twice keeps the first cutoff.
         if (source === target || edges.get(source)?.has(target)) break;
-        mapIn(edges, source).set(target, { target, cutoff: cutoffFor(state, target, copyLimit) });
+        mapIn(edges, source).set(target, {
+          target,
+          cutoff: cutoffFor(state, target, copyLimit),
+          followedAt: logEvent.position,
+        });
         break;
       }
       case 'FeedUnfollowed': {
@@ -183,9 +237,25 @@ export function replayLog(events: readonly LogEvent[]): LogState {
         if (edge === undefined) break;
         // keepHistory freezes what the edge contributed at this moment.
         if (keepHistory) {
-          for (const id of contribution(state, edge)) setIn(kept, source).add(id);
+          const joins = mapIn(keptJoins, source);
+          for (const [id, joined] of contribution(state, edge)) {
+            setIn(kept, source).add(id);
+            joins.set(id, earlierPosition(joins.get(id), joined));
+          }
         }
         edges.get(source)?.delete(target);
+        break;
+      }
+      case 'FeedMarked': {
+        // Seen/read only: no membership changes, so flat feeds ignore it.
+        const { feed, seen, read } = event.data;
+        const list = marks.get(feed) ?? [];
+        list.push({
+          position: logEvent.position,
+          ...(seen === undefined ? {} : { seen }),
+          ...(read === undefined ? {} : { read }),
+        });
+        marks.set(feed, list);
         break;
       }
     }
@@ -202,13 +272,30 @@ export function replayLog(events: readonly LogEvent[]): LogState {
  * received from its own follows.
  */
 export function feedMembers(state: LogState, feed: Feed): Set<string> {
-  const members = new Set<string>(state.direct.get(feed));
-  for (const edge of state.edges.get(feed)?.values() ?? []) {
-    for (const id of contribution(state, edge)) members.add(id);
+  return new Set(feedJoins(state, feed).keys());
+}
+
+/**
+ * content(F) with each member's join position: the position of the event that made it a
+ * member — its ActivityAdded when added to F (or a `to` feed F) or delivered by an edge
+ * that already existed, the FeedFollowed when a follow copied it — the earliest when it is
+ * a member through several sources. Aggregated feeds use it for isSeen/isRead.
+ */
+export function feedJoins(state: LogState, feed: Feed): Map<string, string> {
+  const joins = new Map<string, string>();
+  const join = (id: string, joined: string) =>
+    joins.set(id, earlierPosition(joins.get(id), joined));
+  for (const id of state.direct.get(feed) ?? []) {
+    const added = state.addedAt.get(id);
+    if (added === undefined) throw new Error(`reference model: unknown activity ${id}`);
+    join(id, added);
   }
-  for (const id of state.kept.get(feed) ?? []) members.add(id);
-  for (const id of members) if (state.removed.has(id)) members.delete(id);
-  return members;
+  for (const edge of state.edges.get(feed)?.values() ?? []) {
+    for (const [id, joined] of contribution(state, edge)) join(id, joined);
+  }
+  for (const [id, joined] of state.keptJoins.get(feed) ?? []) join(id, joined);
+  for (const id of joins.keys()) if (state.removed.has(id)) joins.delete(id);
+  return joins;
 }
 
 /** Presents a flat feed: ids sorted by key, newest first. */
