@@ -33,7 +33,7 @@ describe('launcher env', () => {
 
   it('names a bad feed variable and what it expects', () => {
     expect(() => loadEnv({ FANOUT_THRESHOLD: '-1', TIMELINE_MAX: 'lots' })).toThrow(
-      /FANOUT_THRESHOLD: expected a whole number from 0 to 10000000[\s\S]*TIMELINE_MAX: expected a whole number from 10 to 100000/,
+      /FANOUT_THRESHOLD: expected an integer from 0 to 10000000[\s\S]*TIMELINE_MAX: expected an integer from 10 to 100000/,
     );
   });
 

@@ -1,3 +1,4 @@
+import { blankAsUnset, integerVar } from '@tideline/config';
 import { z } from 'zod';
 
 /** How feeds behave; the apps fill it from their validated environment. */
@@ -22,26 +23,14 @@ export const defaultFeedsConfig: FeedsConfig = {
   fanoutBatchSize: 500,
 };
 
-const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
-const intVar = (min: number, max: number, fallback: number) =>
-  z.preprocess(
-    blankAsUnset,
-    z.coerce
-      .number({ error: `expected a whole number from ${min} to ${max}` })
-      .int({ error: `expected a whole number from ${min} to ${max}` })
-      .min(min, { error: `expected a whole number from ${min} to ${max}` })
-      .max(max, { error: `expected a whole number from ${min} to ${max}` })
-      .default(fallback),
-  );
-
 /**
  * The feed variables every app reads (SPEC §7), as a zod shape for the apps' own env.ts
  * schemas — declared once so the server and the worker cannot disagree on a default.
  */
 export const feedsEnvShape = {
-  FANOUT_THRESHOLD: intVar(0, 10_000_000, defaultFeedsConfig.fanoutThreshold),
-  FANOUT_ACTIVE_DAYS: intVar(1, 3650, defaultFeedsConfig.fanoutActiveDays),
-  TIMELINE_MAX: intVar(10, 100_000, defaultFeedsConfig.timelineMax),
+  FANOUT_THRESHOLD: integerVar(0, 10_000_000, defaultFeedsConfig.fanoutThreshold),
+  FANOUT_ACTIVE_DAYS: integerVar(1, 3650, defaultFeedsConfig.fanoutActiveDays),
+  TIMELINE_MAX: integerVar(10, 100_000, defaultFeedsConfig.timelineMax),
   REDIS_KEY_PREFIX: z.preprocess(
     blankAsUnset,
     z

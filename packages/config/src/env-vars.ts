@@ -1,0 +1,59 @@
+import { z } from 'zod';
+
+/** Treats `VAR=` like an unset variable, as shells and `.env` files usually mean it. */
+export const blankAsUnset = (value: unknown) => (value === '' ? undefined : value);
+
+/**
+ * A whole number in `[min, max]`, `fallback` when unset.
+ *
+ * @example
+ * z.object({ PORT: integerVar(1, 65535, 3000) }).parse({ PORT: '8080' }); // { PORT: 8080 }
+ */
+export function integerVar(min: number, max: number, fallback: number) {
+  const error = `expected an integer from ${min} to ${max}`;
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string({ error })
+      .regex(/^-?\d+$/, { error })
+      .transform(Number)
+      .pipe(z.number().min(min, { error }).max(max, { error }))
+      .default(fallback),
+  );
+}
+
+/** A URL with one of `protocols` (e.g. `['redis:', 'rediss:']`); undefined when unset. */
+export function optionalUrlVar(protocols: readonly string[], example: string) {
+  return z.preprocess(
+    blankAsUnset,
+    z
+      .string()
+      .refine(
+        (value) => {
+          try {
+            return protocols.includes(new URL(value).protocol);
+          } catch {
+            return false;
+          }
+        },
+        { error: `expected a URL like ${example}` },
+      )
+      .optional(),
+  );
+}
+
+/** Like `optionalUrlVar`, with a default. */
+export function urlVar(protocols: readonly string[], example: string, fallback: string) {
+  return optionalUrlVar(protocols, example).transform((value) => value ?? fallback);
+}
+
+export const postgresProtocols = ['postgres:', 'postgresql:'] as const;
+export const redisProtocols = ['redis:', 'rediss:'] as const;
+
+export const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** pino's levels, `info` when unset. */
+export const logLevelVar = z.preprocess(
+  blankAsUnset,
+  z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
+);
