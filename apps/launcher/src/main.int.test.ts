@@ -4,12 +4,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@tideline/event-store/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childProcessEnv } from './env.js';
 import { LOCAL_POSTGRES_URL } from './local-stack/resolve-postgres.js';
 import { pollUntil } from './poll-until.js';
-import { freePort } from './testing/free-port.js';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
 

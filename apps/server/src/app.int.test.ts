@@ -1,13 +1,13 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import { freePort } from '@tideline/event-store/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { closeHttpServer } from './close-http-server.js';
 import { loadEnv } from './env.js';
-import { freePort } from './testing/free-port.js';
 
 const logger = pino({ level: 'silent' });
 // The defaults point at the machine's local PostgreSQL and Redis; readiness only runs

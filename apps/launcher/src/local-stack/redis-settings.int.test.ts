@@ -1,9 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@tideline/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisConfigPath } from '../repo-paths.js';
-import { freePort } from '../testing/free-port.js';
 import { captureLogs } from '../testing/silent-logger.js';
 import { connectOnce } from './probe-redis.js';
 import { readRedisConf } from './read-redis-conf.js';

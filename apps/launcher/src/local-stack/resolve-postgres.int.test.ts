@@ -1,9 +1,9 @@
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '@tideline/event-store/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../testing/free-port.js';
 import { captureLogs } from '../testing/silent-logger.js';
 import { LocalStackError } from './local-stack-error.js';
 import { probePostgres } from './probe-postgres.js';

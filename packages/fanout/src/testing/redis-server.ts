@@ -1,25 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { waitFor } from '@tideline/event-store/testing';
+import { freePort, waitFor } from '@tideline/event-store/testing';
 import { Redis } from 'ioredis';
 
 export interface TestRedisServer {
   url: string;
   port: number;
   stop(): Promise<void>;
-}
-
-/** A free TCP port on loopback, as the OS hands it out. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
