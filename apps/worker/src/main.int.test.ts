@@ -3,8 +3,9 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
 import { feedMigrations } from '@tideline/fanout';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inheritedEnv } from './env.js';
+import { inheritedEnv, loadEnv } from './env.js';
 
 const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -22,7 +23,14 @@ let testDb: TestDatabase<unknown>;
 beforeAll(async () => {
   testDb = await createTestDatabase('worker_main', { migrations: feedMigrations });
 });
-afterAll(() => testDb.destroy());
+afterAll(async () => {
+  // The worker's queue leaves its bookkeeping under the test's key prefix: remove it.
+  const redis = new Redis(loadEnv().REDIS_URL);
+  const keys = await redis.keys(`${testDb.name}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+  await testDb.destroy();
+});
 
 describe('worker process', () => {
   it('connects, reports ready, and exits 0 on SIGTERM', async () => {
