@@ -11,6 +11,7 @@ import {
 import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAggregatedReader, type GroupPage } from './aggregated-reader.js';
 import { addActivity } from './commands/add-activities.js';
 import { follow, followMany, unfollow } from './commands/follow-feeds.js';
 import { removeActivity } from './commands/remove-activity.js';
@@ -24,10 +25,13 @@ import { dropFeedKeys } from './redis/drop-feed-keys.js';
 import { feedKeys } from './redis/keys.js';
 import { waitForQuiet } from './testing/feed-harness.js';
 import {
+  type AggregatedModel,
+  buildAggregatedModel,
   buildReferenceModel,
   createSeededRandom,
   describeOperations,
   expectedFeed,
+  expectedGroupsPage,
   generateOperations,
   type Operation,
   type ReferenceModel,
@@ -190,7 +194,7 @@ async function quiesce(config: FeedsConfig) {
   }
 }
 
-async function modelOfLog(): Promise<ReferenceModel> {
+async function logEvents(): Promise<StoredEvent[]> {
   const events: StoredEvent[] = [];
   let after = undefined as StoredEvent['position'] | undefined;
   for (;;) {
@@ -199,7 +203,40 @@ async function modelOfLog(): Promise<ReferenceModel> {
     events.push(...page.events);
     after = page.next;
   }
-  return buildReferenceModel(events);
+  return events;
+}
+
+/** Notification feeds, paged through the aggregated reader, against the aggregated model. */
+async function compareGroups(config: FeedsConfig, model: AggregatedModel): Promise<string[]> {
+  const reader = createAggregatedReader({ db: testDb.db, config });
+  const mismatches: string[] = [];
+  for (const feed of model.feeds.keys()) {
+    const seen: unknown[] = [];
+    let cursor: string | null = null;
+    let counts: unknown;
+    do {
+      const page: GroupPage = await reader.readGroups(feed, { limit: 3, cursor });
+      for (const group of page.results) {
+        seen.push({ ...group, activities: group.activities.map((a) => a.id) });
+      }
+      counts = { unseen: page.unseen, unread: page.unread };
+      cursor = page.next;
+    } while (cursor);
+    const all = expectedGroupsPage(model, feed, { limit: 1_000_000 });
+    const expected = all.groups.map((group) => ({ ...group }));
+    if (JSON.stringify(seen) !== JSON.stringify(expected)) {
+      mismatches.push(
+        `groups of ${feed}:\n  got      ${JSON.stringify(seen)}\n  expected ${JSON.stringify(expected)}`,
+      );
+    }
+    const expectedCounts = { unseen: all.unseen, unread: all.unread };
+    if (JSON.stringify(counts) !== JSON.stringify(expectedCounts)) {
+      mismatches.push(
+        `counts of ${feed}: got ${JSON.stringify(counts)}, expected ${JSON.stringify(expectedCounts)}`,
+      );
+    }
+  }
+  return mismatches;
 }
 
 async function compareAll(config: FeedsConfig, model: ReferenceModel, label: string) {
@@ -291,8 +328,11 @@ describe('convergence of every feed to the reference model', () => {
       try {
         await execute(operations, seed, hooks, read);
         await quiesce(config);
-        const model = await modelOfLog();
+        const events = await logEvents();
+        const model = buildReferenceModel(events);
         const live = await compareAll(config, model, 'live');
+        const groups = await compareGroups(config, buildAggregatedModel(events));
+        expect(groups, `seed ${seed} (aggregated)`).toEqual([]);
         expect(live, `seed ${seed}\n${describeOperations(operations)}`).toEqual([]);
 
         // Rebuild: drop the feed keys and the PostgreSQL read models, replay the log in

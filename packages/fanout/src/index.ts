@@ -1,3 +1,9 @@
+export {
+  type ActivityGroup,
+  activitiesPerGroup,
+  createAggregatedReader,
+  type GroupPage,
+} from './aggregated-reader.js';
 export { type AddedActivity, addActivities, addActivity } from './commands/add-activities.js';
 export type { CommandContext } from './commands/command-context.js';
 export { type FollowResult, follow, followMany, unfollow } from './commands/follow-feeds.js';

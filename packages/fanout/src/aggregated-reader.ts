@@ -1,0 +1,128 @@
+import {
+  aggregationKeyOf,
+  defaultFeedGroups,
+  type FeedGroupConfig,
+  feedSchema,
+  findFeedGroup,
+  parseFeed,
+  parseInput,
+  type StoredActivity,
+  TidelineError,
+} from '@tideline/domain';
+import { type Kysely, sql } from 'kysely';
+import { z } from 'zod';
+import type { FeedsConfig } from './config.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-queries.js';
+
+/** Activities shown per group, newest first; the counts cover every member. */
+export const activitiesPerGroup = 15;
+
+export interface ActivityGroup {
+  /** The aggregation key; opaque to clients. */
+  id: string;
+  activities: StoredActivity[];
+  activityCount: number;
+  actorCount: number;
+  /** The newest member's time. */
+  updatedAt: string;
+  isSeen?: boolean;
+  isRead?: boolean;
+}
+
+export interface GroupPage {
+  results: ActivityGroup[];
+  next: string | null;
+  unseen?: number;
+  unread?: number;
+}
+
+const limitSchema = z.number().int().min(1).max(100);
+
+/**
+ * Reads aggregated and notification feeds: the feed's members (the same membership as a
+ * flat feed) grouped by the group's aggregation key, newest group first, with exact counts
+ * computed over every member in PostgreSQL — nothing is capped, so nothing is estimated.
+ * Marks are not built yet: every notification group reads as unseen and unread.
+ *
+ * @example
+ * const page = await createAggregatedReader({ db, config }).readGroups('notification:ana');
+ */
+export function createAggregatedReader(deps: {
+  db: Kysely<unknown>;
+  config: FeedsConfig;
+  groups?: readonly FeedGroupConfig[];
+}) {
+  const groups = deps.groups ?? defaultFeedGroups;
+  return {
+    async readGroups(
+      feedInput: string,
+      options: { limit?: number; cursor?: string | null } = {},
+    ): Promise<GroupPage> {
+      const feed = parseInput(feedSchema, feedInput);
+      const limit = parseInput(limitSchema, options.limit ?? 25);
+      const config = findFeedGroup(groups, parseFeed(feed).group);
+      if (config === undefined || config.kind === 'flat') {
+        throw new TidelineError(
+          'VALIDATION_FAILED',
+          'feed: must be an aggregated or notification feed',
+          {
+            fields: [{ path: 'feed', message: 'must be an aggregated or notification feed' }],
+          },
+        );
+      }
+      const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      const members = await contentPage(
+        deps.db,
+        feed,
+        Number.MAX_SAFE_INTEGER,
+        undefined,
+        deps.config.fanoutThreshold,
+      );
+      const bodies = await bodiesOf(deps.db, members);
+      const byKey = new Map<
+        string,
+        { newest: Entry; members: { entry: Entry; body: StoredActivity }[] }
+      >();
+      for (const entry of members) {
+        const body = bodies.get(entry.id);
+        if (!body) continue;
+        const key = aggregationKeyOf(body, config.aggregationKey);
+        const group = byKey.get(key) ?? { newest: entry, members: [] };
+        group.members.push({ entry, body });
+        byKey.set(key, group);
+      }
+      const all = [...byKey.entries()].sort((a, b) => compareEntriesDesc(a[1].newest, b[1].newest));
+      const older = after ? all.filter(([, g]) => compareEntriesDesc(g.newest, after) > 0) : all;
+      const page = older.slice(0, limit);
+      const notification = config.kind === 'notification';
+      const results = page.map(
+        ([id, group]): ActivityGroup => ({
+          id,
+          activities: group.members.slice(0, activitiesPerGroup).map((m) => m.body),
+          activityCount: group.members.length,
+          actorCount: new Set(group.members.map((m) => m.body.actor)).size,
+          updatedAt: group.members[0]?.body.time ?? '',
+          ...(notification ? { isSeen: false, isRead: false } : {}),
+        }),
+      );
+      const last = page[page.length - 1];
+      return {
+        results,
+        next: last && older.length > page.length ? encodeCursor(last[1].newest) : null,
+        ...(notification ? { unseen: all.length, unread: all.length } : {}),
+      };
+    },
+  };
+}
+
+async function bodiesOf(
+  db: Kysely<unknown>,
+  members: readonly Entry[],
+): Promise<Map<string, StoredActivity>> {
+  if (members.length === 0) return new Map();
+  const rows = await sql<{ id: string; body: StoredActivity }>`
+    SELECT id, body FROM feed_activities
+    WHERE id = ANY(${members.map((m) => m.id)}::text[]) AND removed_position IS NULL`.execute(db);
+  return new Map(rows.rows.map((row) => [row.id, row.body]));
+}
