@@ -13,7 +13,8 @@ import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';
 import type { FeedsConfig } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-queries.js';
+import { compareEntriesDesc, type Entry } from './read-model/feed-queries.js';
+import { feedMarks, memberJoins } from './read-model/member-joins.js';
 
 /** Activities shown per group, newest first; the counts cover every member. */
 export const activitiesPerGroup = 15;
@@ -43,7 +44,8 @@ const limitSchema = z.number().int().min(1).max(100);
  * Reads aggregated and notification feeds: the feed's members (the same membership as a
  * flat feed) grouped by the group's aggregation key, newest group first, with exact counts
  * computed over every member in PostgreSQL — nothing is capped, so nothing is estimated.
- * Marks are not built yet: every notification group reads as unseen and unread.
+ * Notification groups carry isSeen/isRead from the feed's marks, and every page the exact
+ * unseen/unread counts over all groups.
  *
  * @example
  * const page = await createAggregatedReader({ db, config }).readGroups('notification:ana');
@@ -72,30 +74,35 @@ export function createAggregatedReader(deps: {
         );
       }
       const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-      const members = await contentPage(
-        deps.db,
-        feed,
-        Number.MAX_SAFE_INTEGER,
-        undefined,
-        deps.config.fanoutThreshold,
-      );
+      const members = await memberJoins(deps.db, feed);
       const bodies = await bodiesOf(deps.db, members);
       const byKey = new Map<
         string,
-        { newest: Entry; members: { entry: Entry; body: StoredActivity }[] }
+        { newest: Entry; lastJoined: string; members: { entry: Entry; body: StoredActivity }[] }
       >();
       for (const entry of members) {
         const body = bodies.get(entry.id);
         if (!body) continue;
         const key = aggregationKeyOf(body, config.aggregationKey);
-        const group = byKey.get(key) ?? { newest: entry, members: [] };
+        const group = byKey.get(key) ?? { newest: entry, lastJoined: '', members: [] };
         group.members.push({ entry, body });
+        if (entry.joined > group.lastJoined) group.lastJoined = entry.joined;
         byKey.set(key, group);
       }
       const all = [...byKey.entries()].sort((a, b) => compareEntriesDesc(a[1].newest, b[1].newest));
       const older = after ? all.filter(([, g]) => compareEntriesDesc(g.newest, after) > 0) : all;
       const page = older.slice(0, limit);
       const notification = config.kind === 'notification';
+      const marks = notification ? await feedMarks(deps.db, feed) : undefined;
+      // A group is seen when the latest mark covering it (all, or naming it) came after
+      // its last member joined; positions are fixed-width hex, so they compare as text.
+      const covered = (kind: 'seen' | 'read', id: string, lastJoined: string) => {
+        const latest = [marks?.all[kind], marks?.groups.get(id)?.[kind]]
+          .filter((p) => p != null)
+          .sort()
+          .at(-1);
+        return latest !== undefined && latest > lastJoined;
+      };
       const results = page.map(
         ([id, group]): ActivityGroup => ({
           id,
@@ -103,14 +110,24 @@ export function createAggregatedReader(deps: {
           activityCount: group.members.length,
           actorCount: new Set(group.members.map((m) => m.body.actor)).size,
           updatedAt: group.members[0]?.body.time ?? '',
-          ...(notification ? { isSeen: false, isRead: false } : {}),
+          ...(notification
+            ? {
+                isSeen: covered('seen', id, group.lastJoined),
+                isRead: covered('read', id, group.lastJoined),
+              }
+            : {}),
         }),
       );
       const last = page[page.length - 1];
       return {
         results,
         next: last && older.length > page.length ? encodeCursor(last[1].newest) : null,
-        ...(notification ? { unseen: all.length, unread: all.length } : {}),
+        ...(notification
+          ? {
+              unseen: all.filter(([id, g]) => !covered('seen', id, g.lastJoined)).length,
+              unread: all.filter(([id, g]) => !covered('read', id, g.lastJoined)).length,
+            }
+          : {}),
       };
     },
   };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregatedReader, type GroupPage } from './aggregated-reader.js';
 import { addActivities, addActivity } from './commands/add-activities.js';
 import { follow, unfollow } from './commands/follow-feeds.js';
+import { markFeed } from './commands/mark-feed.js';
 import { removeActivity } from './commands/remove-activity.js';
 import { buildAggregatedModel, expectedGroupsPage } from './testing/aggregated-model.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
@@ -114,6 +115,83 @@ describe('notification feeds', () => {
     const read = await allGroups('notification:cleo');
     expect(read).toEqual(await expectedGroups('notification:cleo'));
     expect(read.groups[0]).toMatchObject({ activityCount: 1, actorCount: 1 });
+  });
+});
+
+describe('marking notification groups', () => {
+  const feed = 'notification:gia';
+  const like = (object: string, actor: string, minute: number, foreignId?: string) =>
+    addActivity(h.testDb.db, `user:${actor}`, {
+      actor,
+      verb: 'like',
+      object,
+      time: at(6, 12, minute),
+      to: [feed],
+      ...(foreignId ? { foreignId } : {}),
+    });
+
+  it('marks every group seen, and a new member makes its group unseen again', async () => {
+    await like('photo:a', 'p1', 1);
+    await like('photo:b', 'p2', 2);
+    await like('photo:c', 'p3', 3);
+    await h.quiesce();
+    expect((await allGroups(feed)).unseen).toBe(3);
+
+    await markFeed(h.testDb.db, feed, { seen: true });
+    await h.quiesce();
+    expect(await allGroups(feed)).toEqual(await expectedGroups(feed));
+    expect((await allGroups(feed)).unseen).toBe(0);
+
+    await like('photo:b', 'p4', 4, 'late-like');
+    await h.quiesce();
+    const read = await allGroups(feed);
+    expect(read).toEqual(await expectedGroups(feed));
+    expect(read.unseen).toBe(1);
+    expect(read.unread).toBe(3);
+  });
+
+  it('marks named groups read, and removing the newest member makes its group seen again', async () => {
+    const before = await allGroups(feed);
+    const ids = before.groups.map((g) => g.id);
+    await markFeed(h.testDb.db, feed, { read: ids.slice(0, 2) });
+    await h.quiesce();
+    const read = await allGroups(feed);
+    expect(read).toEqual(await expectedGroups(feed));
+    expect(read.unread).toBe(1);
+
+    await removeActivity(h.testDb.db, 'user:p4', { foreignId: 'late-like' });
+    await h.quiesce();
+    const after = await allGroups(feed);
+    expect(after).toEqual(await expectedGroups(feed));
+    expect(after.unseen).toBe(0);
+  });
+
+  it('counts unseen groups exactly beyond 100', async () => {
+    const many = 'notification:many';
+    const likes = Array.from({ length: 150 }, (_, i) => ({
+      actor: `m${i}`,
+      verb: 'like',
+      object: `photo:${i}`,
+      time: at(7, 8, i % 60),
+      to: [many],
+    }));
+    await addActivities(h.testDb.db, 'user:m', likes.slice(0, 100));
+    await addActivities(h.testDb.db, 'user:m', likes.slice(100));
+    await h.quiesce();
+    const groups = (await allGroups(many, 100)).groups.map((g) => g.id);
+    await markFeed(h.testDb.db, many, { seen: groups.slice(0, 30) });
+    await h.quiesce();
+    const read = await allGroups(many, 100);
+    expect(read).toEqual(await expectedGroups(many));
+    expect(read.unseen).toBe(120);
+    expect(read.unread).toBe(150);
+  });
+
+  it('refuses to mark a feed that is not a notification feed', async () => {
+    await expect(markFeed(h.testDb.db, 'timeline:gia', { seen: true })).rejects.toMatchObject({
+      code: 'VALIDATION_FAILED',
+      message: 'feed: must be a notification feed',
+    });
   });
 });
 

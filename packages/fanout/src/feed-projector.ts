@@ -52,6 +52,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       'ActivityRemoved',
       'FeedFollowed',
       'FeedUnfollowed',
+      'FeedMarked',
     ],
     async apply(events, { tx }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
@@ -67,7 +68,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       await deps.queue.enqueue(jobs);
     },
     async reset({ tx }) {
-      await sql`TRUNCATE feed_activities, feed_entries, follows, kept_follows, follower_counts`.execute(
+      await sql`TRUNCATE feed_activities, feed_entries, follows, kept_follows, follower_counts, feed_marks, feed_mark_all`.execute(
         tx,
       );
     },

@@ -7,6 +7,7 @@ export {
 export { type AddedActivity, addActivities, addActivity } from './commands/add-activities.js';
 export type { CommandContext } from './commands/command-context.js';
 export { type FollowResult, follow, followMany, unfollow } from './commands/follow-feeds.js';
+export { markFeed } from './commands/mark-feed.js';
 export { removeActivity } from './commands/remove-activity.js';
 export { updateActivity } from './commands/update-activity.js';
 export {

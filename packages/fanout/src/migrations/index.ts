@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely';
 import * as feeds from './0100-feeds.js';
+import * as marks from './0101-marks.js';
 
 /** The feed read models' migrations, to pass to `migrateToLatest` beside the event store's. */
 export const feedMigrations: Readonly<Record<string, Migration>> = {
   '0100-feeds': feeds,
+  '0101-marks': marks,
 };

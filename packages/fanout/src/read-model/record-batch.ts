@@ -4,6 +4,7 @@ import type {
   ActivityUpdatedData,
   Feed,
   FeedFollowedData,
+  FeedMarkedData,
   FeedUnfollowedData,
 } from '@tideline/domain';
 import type { StoredEvent } from '@tideline/event-store';
@@ -41,6 +42,7 @@ export async function recordBatch(
   const removals = new Map<string, string>();
   const updates = new Map<string, ActivityUpdatedData>();
   const edgeEvents: StoredEvent[] = [];
+  const marks: { data: FeedMarkedData; position: string }[] = [];
   for (const event of events) {
     if (event.type === 'ActivityAdded') {
       adds.push({ activity: event.data as ActivityAddedData, position: event.position });
@@ -52,6 +54,8 @@ export async function recordBatch(
       updates.set(update.id, update);
     } else if (event.type === 'FeedFollowed' || event.type === 'FeedUnfollowed') {
       edgeEvents.push(event);
+    } else if (event.type === 'FeedMarked') {
+      marks.push({ data: event.data as FeedMarkedData, position: event.position });
     }
   }
 
@@ -59,6 +63,7 @@ export async function recordBatch(
   const removed = await markRemoved(tx, removals);
   const bodies = await applyUpdates(tx, [...updates.values()]);
   const follows = await recordEdges(tx, edgeEvents, threshold);
+  await recordMarks(tx, marks);
   if (removed.size > 0) {
     await sql`DELETE FROM feed_entries WHERE activity_id = ANY(${[...removed.keys()]}::text[])`.execute(
       tx,
@@ -87,6 +92,63 @@ export async function recordBatch(
     }
   }
   return { changes, crossings: follows.crossings };
+}
+
+/**
+ * Keeps the latest `seen`/`read` position per feed (for `true`) and per named group. Marks
+ * commute with everything else in a batch: a group is seen when the latest mark covering it
+ * comes after its last member joined, whatever happened in between.
+ */
+async function recordMarks(
+  tx: QueryExecutorProvider,
+  marks: readonly { data: FeedMarkedData; position: string }[],
+): Promise<void> {
+  if (marks.length === 0) return;
+  const all: { feed: string; seen: string | null; read: string | null }[] = [];
+  const named: { feed: string; group_id: string; seen: string | null; read: string | null }[] = [];
+  for (const { data, position } of marks) {
+    if (data.seen === true || data.read === true) {
+      all.push({
+        feed: data.feed,
+        seen: data.seen === true ? position : null,
+        read: data.read === true ? position : null,
+      });
+    }
+    for (const kind of ['seen', 'read'] as const) {
+      const ids = data[kind];
+      if (!Array.isArray(ids)) continue;
+      for (const group_id of ids) {
+        named.push({
+          feed: data.feed,
+          group_id,
+          seen: kind === 'seen' ? position : null,
+          read: kind === 'read' ? position : null,
+        });
+      }
+    }
+  }
+  // Positions are fixed-width hex, so greatest() on text keeps the latest mark.
+  if (all.length > 0) {
+    await sql`
+      INSERT INTO feed_mark_all AS m (feed, seen_position, read_position)
+      SELECT r.feed, max(r.seen), max(r.read)
+      FROM jsonb_to_recordset(${JSON.stringify(all)}::jsonb) AS r(feed text, seen text, read text)
+      GROUP BY r.feed
+      ON CONFLICT (feed) DO UPDATE SET
+        seen_position = greatest(m.seen_position, EXCLUDED.seen_position),
+        read_position = greatest(m.read_position, EXCLUDED.read_position)`.execute(tx);
+  }
+  if (named.length > 0) {
+    await sql`
+      INSERT INTO feed_marks AS m (feed, group_id, seen_position, read_position)
+      SELECT r.feed, r.group_id, max(r.seen), max(r.read)
+      FROM jsonb_to_recordset(${JSON.stringify(named)}::jsonb)
+        AS r(feed text, group_id text, seen text, read text)
+      GROUP BY r.feed, r.group_id
+      ON CONFLICT (feed, group_id) DO UPDATE SET
+        seen_position = greatest(m.seen_position, EXCLUDED.seen_position),
+        read_position = greatest(m.read_position, EXCLUDED.read_position)`.execute(tx);
+  }
 }
 
 async function markRemoved(
@@ -207,10 +269,10 @@ async function recordEdges(
   if (kept.length > 0) {
     const rows = kept.map(({ edge, until }) => ({ ...edge, until }));
     await sql`
-      INSERT INTO kept_follows (source, target, cutoff_ms, cutoff_id, until_position)
-      SELECT source, target, "cutoffMs", "cutoffId", until
+      INSERT INTO kept_follows (source, target, cutoff_ms, cutoff_id, until_position, followed_position)
+      SELECT source, target, "cutoffMs", "cutoffId", until, "followedPosition"
       FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-        AS r(source text, target text, "cutoffMs" bigint, "cutoffId" text, until text)
+        AS r(source text, target text, "cutoffMs" bigint, "cutoffId" text, until text, "followedPosition" text)
       ON CONFLICT DO NOTHING`.execute(tx);
   }
 
