@@ -1,4 +1,5 @@
 import {
+  type AggregatableActivity,
   aggregationKeyOf,
   defaultFeedGroups,
   type FeedGroupConfig,
@@ -75,17 +76,21 @@ export function createAggregatedReader(deps: {
       }
       const after = options.cursor ? decodeCursor(options.cursor) : undefined;
       const members = await memberJoins(deps.db, feed);
-      const bodies = await bodiesOf(deps.db, members);
+      const fields = await groupingFieldsOf(deps.db, members);
       const byKey = new Map<
         string,
-        { newest: Entry; lastJoined: string; members: { entry: Entry; body: StoredActivity }[] }
+        {
+          newest: Entry;
+          lastJoined: string;
+          members: { entry: Entry; fields: AggregatableActivity }[];
+        }
       >();
       for (const entry of members) {
-        const body = bodies.get(entry.id);
-        if (!body) continue;
-        const key = aggregationKeyOf(body, config.aggregationKey);
+        const activity = fields.get(entry.id);
+        if (!activity) continue;
+        const key = aggregationKeyOf(activity, config.aggregationKey);
         const group = byKey.get(key) ?? { newest: entry, lastJoined: '', members: [] };
-        group.members.push({ entry, body });
+        group.members.push({ entry, fields: activity });
         if (entry.joined > group.lastJoined) group.lastJoined = entry.joined;
         byKey.set(key, group);
       }
@@ -103,13 +108,21 @@ export function createAggregatedReader(deps: {
           .at(-1);
         return latest !== undefined && latest > lastJoined;
       };
+      const shown = await bodiesOf(
+        deps.db,
+        page.flatMap(([, group]) =>
+          group.members.slice(0, activitiesPerGroup).map((m) => m.entry.id),
+        ),
+      );
       const results = page.map(
         ([id, group]): ActivityGroup => ({
           id,
-          activities: group.members.slice(0, activitiesPerGroup).map((m) => m.body),
+          activities: group.members
+            .slice(0, activitiesPerGroup)
+            .flatMap((m) => shown.get(m.entry.id) ?? []),
           activityCount: group.members.length,
-          actorCount: new Set(group.members.map((m) => m.body.actor)).size,
-          updatedAt: group.members[0]?.body.time ?? '',
+          actorCount: new Set(group.members.map((m) => m.fields.actor)).size,
+          updatedAt: group.members[0]?.fields.time ?? '',
           ...(notification
             ? {
                 isSeen: covered('seen', id, group.lastJoined),
@@ -133,13 +146,44 @@ export function createAggregatedReader(deps: {
   };
 }
 
-async function bodiesOf(
+/** The fields grouping needs, for every member — not the bodies, which only 15 per group need. */
+async function groupingFieldsOf(
   db: Kysely<unknown>,
   members: readonly Entry[],
-): Promise<Map<string, StoredActivity>> {
+): Promise<Map<string, AggregatableActivity>> {
   if (members.length === 0) return new Map();
-  const rows = await sql<{ id: string; body: StoredActivity }>`
-    SELECT id, body FROM feed_activities
+  const rows = await sql<{
+    id: string;
+    actor: string;
+    verb: string;
+    object: string;
+    target: string | null;
+    time: string;
+  }>`
+    SELECT id, body->>'actor' AS actor, body->>'verb' AS verb, body->>'object' AS object,
+      body->>'target' AS target, body->>'time' AS time
+    FROM feed_activities
     WHERE id = ANY(${members.map((m) => m.id)}::text[]) AND removed_position IS NULL`.execute(db);
+  return new Map(
+    rows.rows.map((row) => [
+      row.id,
+      {
+        actor: row.actor,
+        verb: row.verb,
+        object: row.object,
+        time: row.time,
+        ...(row.target === null ? {} : { target: row.target }),
+      },
+    ]),
+  );
+}
+
+async function bodiesOf(
+  db: Kysely<unknown>,
+  ids: readonly string[],
+): Promise<Map<string, StoredActivity>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql<{ id: string; body: StoredActivity }>`
+    SELECT id, body FROM feed_activities WHERE id = ANY(${ids}::text[])`.execute(db);
   return new Map(rows.rows.map((row) => [row.id, row.body]));
 }
