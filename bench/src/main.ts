@@ -7,6 +7,7 @@ import { benchEnv } from './env.js';
 import { type Figure, machineInfo, type Report, withRatio, writeReport } from './report.js';
 import { eventStoreSuite } from './suites/event-store.js';
 import { fanoutSuite } from './suites/fanout.js';
+import { notificationsSuite } from './suites/notifications.js';
 
 const started = performance.now();
 function progress(message: string) {
@@ -59,6 +60,18 @@ async function main() {
             quick: benchEnv.quick,
             progress,
             connectionString: url.toString(),
+            redisUrl: benchEnv.redisUrl,
+          })
+        ).map(withRatio),
+      );
+    }
+    if (runs('notifications')) {
+      figures.push(
+        ...(
+          await notificationsSuite({
+            db,
+            quick: benchEnv.quick,
+            progress,
             redisUrl: benchEnv.redisUrl,
           })
         ).map(withRatio),
