@@ -31,6 +31,19 @@ describe('launcher env', () => {
     });
   });
 
+  it('reads the feed groups as JSON and checks them with the domain', () => {
+    const groups = [{ name: 'alerts', kind: 'notification' }];
+    expect(loadEnv({ FEED_GROUPS: JSON.stringify(groups) }).FEED_GROUPS).toEqual([
+      { name: 'alerts', kind: 'notification', aggregationKey: ['verb', 'object', 'day'] },
+    ]);
+    expect(() => loadEnv({ FEED_GROUPS: '[{"name":"x"' })).toThrow(
+      /FEED_GROUPS: expected JSON like/,
+    );
+    expect(() => loadEnv({ FEED_GROUPS: '[{"name":"x","kind":"tree"}]' })).toThrow(
+      /FEED_GROUPS: \[0\]\.kind: must be one of flat, aggregated or notification|FEED_GROUPS: .*kind/,
+    );
+  });
+
   it('names a bad feed variable and what it expects', () => {
     expect(() => loadEnv({ FANOUT_THRESHOLD: '-1', TIMELINE_MAX: 'lots' })).toThrow(
       /FANOUT_THRESHOLD: expected an integer from 0 to 10000000[\s\S]*TIMELINE_MAX: expected an integer from 10 to 100000/,

@@ -1,7 +1,6 @@
 import {
   type AggregatableActivity,
   aggregationKeyOf,
-  defaultFeedGroups,
   type FeedGroupConfig,
   feedSchema,
   findFeedGroup,
@@ -56,7 +55,7 @@ export function createAggregatedReader(deps: {
   config: FeedsConfig;
   groups?: readonly FeedGroupConfig[];
 }) {
-  const groups = deps.groups ?? defaultFeedGroups;
+  const groups = deps.groups ?? deps.config.groups;
   return {
     async readGroups(
       feedInput: string,

@@ -1,4 +1,10 @@
 import { blankAsUnset, integerVar } from '@tideline/config';
+import {
+  defaultFeedGroups,
+  type FeedGroupConfig,
+  feedGroupConfigsSchema,
+  formatIssues,
+} from '@tideline/domain';
 import { z } from 'zod';
 
 /** How feeds behave; the apps fill it from their validated environment. */
@@ -13,6 +19,8 @@ export interface FeedsConfig {
   redisPrefix: string;
   /** Followers per fan-out job. */
   fanoutBatchSize: number;
+  /** The configured feed groups and their kinds (SPEC §1). */
+  groups: readonly FeedGroupConfig[];
 }
 
 export const defaultFeedsConfig: FeedsConfig = {
@@ -21,7 +29,40 @@ export const defaultFeedsConfig: FeedsConfig = {
   timelineMax: 800,
   redisPrefix: 'tl:',
   fanoutBatchSize: 500,
+  groups: defaultFeedGroups,
 };
+
+/** FEED_GROUPS: a JSON array of `{ name, kind, aggregationKey? }`, checked by the domain. */
+const feedGroupsVar = z.preprocess(
+  blankAsUnset,
+  z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'expected JSON like [{"name":"user","kind":"flat"}]',
+        });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.unknown().transform((value, ctx) => {
+        const parsed = feedGroupConfigsSchema.safeParse(value);
+        if (parsed.success) return parsed.data;
+        for (const issue of formatIssues(parsed.error.issues)) {
+          ctx.addIssue({
+            code: 'custom',
+            message: `${issue.path ? `${issue.path}: ` : ''}${issue.message}`,
+          });
+        }
+        return z.NEVER;
+      }),
+    )
+    .optional(),
+);
 
 /**
  * The feed variables every app reads (SPEC §7), as a zod shape for the apps' own env.ts
@@ -31,6 +72,7 @@ export const feedsEnvShape = {
   FANOUT_THRESHOLD: integerVar(0, 10_000_000, defaultFeedsConfig.fanoutThreshold),
   FANOUT_ACTIVE_DAYS: integerVar(1, 3650, defaultFeedsConfig.fanoutActiveDays),
   TIMELINE_MAX: integerVar(10, 100_000, defaultFeedsConfig.timelineMax),
+  FEED_GROUPS: feedGroupsVar,
   REDIS_KEY_PREFIX: z.preprocess(
     blankAsUnset,
     z
@@ -40,7 +82,7 @@ export const feedsEnvShape = {
   ),
 };
 
-export type FeedsEnv = { [K in keyof typeof feedsEnvShape]: z.output<(typeof feedsEnvShape)[K]> };
+export type FeedsEnv = z.output<z.ZodObject<typeof feedsEnvShape>>;
 
 export function feedsConfigFromEnv(env: FeedsEnv): FeedsConfig {
   return {
@@ -49,5 +91,6 @@ export function feedsConfigFromEnv(env: FeedsEnv): FeedsConfig {
     fanoutActiveDays: env.FANOUT_ACTIVE_DAYS,
     timelineMax: env.TIMELINE_MAX,
     redisPrefix: env.REDIS_KEY_PREFIX,
+    groups: env.FEED_GROUPS ?? defaultFeedGroups,
   };
 }
