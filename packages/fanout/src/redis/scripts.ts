@@ -19,6 +19,17 @@ local function inherit(live, key)
     if ttl > 0 then redis.call('PEXPIRE', key, ttl) end
   end
 end
+-- After adding one member: a set of one was just created (give it the feed's TTL); a set
+-- over the cap is cut. One ZCARD instead of a TTL check on every delivery.
+local function settleOne(live, zset, trimHash, field, cap)
+  local card = redis.call('ZCARD', zset)
+  if card == 1 then inherit(live, zset) end
+  if card > cap then
+    redis.call('ZREMRANGEBYRANK', zset, 0, -(cap + 1))
+    redis.call('HSET', trimHash, field, '1')
+    inherit(live, trimHash)
+  end
+end
 local function trim(live, zset, trimHash, field, cap)
   if redis.call('ZCARD', zset) > cap then
     redis.call('ZREMRANGEBYRANK', zset, 0, -(cap + 1))
@@ -53,8 +64,7 @@ if ms ~= '' then
   if score < cutoff or (score == cutoff and ARGV[3] <= id) then return 0 end
 end
 local added = redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
-inherit(KEYS[1], KEYS[3])
-trim(KEYS[1], KEYS[3], KEYS[4], 'tl', tonumber(ARGV[4]))
+if added == 1 then settleOne(KEYS[1], KEYS[3], KEYS[4], 'tl', tonumber(ARGV[4])) end
 return added`;
 
 // KEYS: the activity's body key, then live, fow, tl, trim of each follower.
@@ -77,9 +87,10 @@ for i = 2, #KEYS, 4 do
         above = score > cutoff or (score == cutoff and ARGV[3] > id)
       end
       if above then
-        delivered = delivered + redis.call('ZADD', KEYS[i + 2], ARGV[2], ARGV[3])
-        inherit(KEYS[i], KEYS[i + 2])
-        trim(KEYS[i], KEYS[i + 2], KEYS[i + 3], 'tl', cap)
+        if redis.call('ZADD', KEYS[i + 2], ARGV[2], ARGV[3]) == 1 then
+          delivered = delivered + 1
+          settleOne(KEYS[i], KEYS[i + 2], KEYS[i + 3], 'tl', cap)
+        end
       end
     end
   end
