@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { FeedsConfig } from './config.js';
 import type { FanoutJob } from './jobs.js';
+import { isCluster } from './redis/is-cluster.js';
 import { activityKey, feedKeys } from './redis/keys.js';
 import type { ScriptedPipeline } from './redis/scripts.js';
 import { withTimelineScripts } from './redis/scripts.js';
@@ -74,8 +75,4 @@ export async function processFanoutJob(
     changed += Number(result) > 0 ? 1 : 0;
   }
   return changed;
-}
-
-function isCluster(redis: Redis): boolean {
-  return (redis as { isCluster?: boolean }).isCluster === true;
 }

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { FeedsConfig } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-queries.js';
+import { isCluster } from './redis/is-cluster.js';
 import { activityKey } from './redis/keys.js';
 import { redisCandidates } from './redis/read-candidates.js';
 import { BODY_TTL_SECONDS, TOMBSTONE } from './redis/timeline-writes.js';
@@ -56,7 +57,7 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
     const keys = ids.map((id) => activityKey(config.redisPrefix, id));
     // One round trip: MGET on a single Redis; on Redis Cluster the keys span slots, so
     // one GET per key, all sent at once rather than one after another.
-    const cached = (redis as { isCluster?: boolean }).isCluster
+    const cached = isCluster(redis)
       ? await Promise.all(keys.map((key) => redis.get(key)))
       : await redis.mget(...keys);
     const misses: string[] = [];

@@ -146,17 +146,10 @@ export async function edgesFrom(
   return result.rows.map((row) => ({ ...toEdgeRow(row), followers: row.followers ?? 0 }));
 }
 
-/** Current edges into `target` whose cutoff lets `entry` through (all when no entry). */
-export async function edgesTo(
-  executor: QueryExecutorProvider,
-  target: Feed,
-  entry?: Entry,
-): Promise<EdgeRow[]> {
-  const admits = entry
-    ? sql`(cutoff_ms IS NULL OR (${entry.timeMs}::bigint, ${entry.id}::text) > (cutoff_ms, cutoff_id))`
-    : sql`true`;
+/** Current edges into `target`. */
+export async function edgesTo(executor: QueryExecutorProvider, target: Feed): Promise<EdgeRow[]> {
   const result = await sql<EdgeSqlRow>`
     SELECT source, target, cutoff_ms, cutoff_id, followed_position FROM follows
-    WHERE target = ${target} AND ${admits}`.execute(executor);
+    WHERE target = ${target}`.execute(executor);
   return result.rows.map(toEdgeRow);
 }

@@ -212,6 +212,8 @@ async function recordEdges(
   }
   const stored = await storedEdges(tx, [...pairs.values()]);
   const current = new Map<string, EdgeRow | PendingEdge | undefined>(stored);
+  // The change that created each edge in this batch, to flag it when the edge ends.
+  const followedChanges = new Map<EdgeRow, { ended: boolean }>();
   const created: PendingEdge[] = [];
   const kept: { edge: EdgeRow; until: string }[] = [];
   const sequence: CountStep[] = [];
@@ -232,15 +234,16 @@ async function recordEdges(
       current.set(pair, fresh);
       created.push(fresh);
       sequence.push({ source: data.source, target: data.target, delta: 1 });
-      changes.set(event.position, { kind: 'followed', edge: fresh, ended: false });
+      const change = { kind: 'followed' as const, edge: fresh, ended: false };
+      changes.set(event.position, change);
+      followedChanges.set(fresh, change);
     } else if (event.type === 'FeedUnfollowed' && edge) {
       current.set(pair, undefined);
       if ((data as FeedUnfollowedData).keepHistory) kept.push({ edge, until: event.position });
       sequence.push({ source: data.source, target: data.target, delta: -1 });
       changes.set(event.position, { kind: 'unfollowed', edge });
-      for (const change of changes.values()) {
-        if (change.kind === 'followed' && change.edge === edge) change.ended = true;
-      }
+      const followed = followedChanges.get(edge);
+      if (followed) followed.ended = true;
     }
   }
   await resolveCutoffs(tx, created);
