@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname } from 'node:path';
+import { percentile } from './stats.js';
 
 export interface Figure {
   name: string;
@@ -86,4 +87,20 @@ export async function writeReport(report: Report, jsonPath: string, markdownPath
   await mkdir(dirname(jsonPath), { recursive: true });
   await writeFile(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(markdownPath, toMarkdown(report));
+}
+
+/**
+ * The p50 and p99 figures of latency samples in ms; `name` gets the percentile, e.g.
+ * `(q) => \`single-event append ${q}\``.
+ */
+export function latencyFigures(
+  name: (q: 'p50' | 'p99') => string,
+  samples: readonly number[],
+): Figure[] {
+  return (['p50', 'p99'] as const).map((q) => ({
+    name: name(q),
+    value: Math.round(percentile(samples, q === 'p50' ? 0.5 : 0.99) * 1000) / 1000,
+    unit: 'ms',
+    better: 'lower',
+  }));
 }

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createEventStore, type Projection, processBatch } from '@tideline/event-store';
 import { type Kysely, sql } from 'kysely';
-import type { Figure } from '../report.js';
-import { elapsedMs, percentile, round } from '../stats.js';
+import { type Figure, latencyFigures } from '../report.js';
+import { elapsedMs } from '../stats.js';
 
 export interface SuiteContext {
   db: Kysely<unknown>;
@@ -150,18 +150,7 @@ export async function eventStoreSuite({ db, quick, progress }: SuiteContext): Pr
       baseline: Math.round(raw),
       target: 0.5,
     },
-    {
-      name: 'single-event append p50',
-      value: round(percentile(latencies, 0.5), 3),
-      unit: 'ms',
-      better: 'lower',
-    },
-    {
-      name: 'single-event append p99',
-      value: round(percentile(latencies, 0.99), 3),
-      unit: 'ms',
-      better: 'lower',
-    },
+    ...latencyFigures((q) => `single-event append ${q}`, latencies),
     {
       name: 'consumer replay',
       value: Math.round(replay.rate),

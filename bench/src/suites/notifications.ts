@@ -9,8 +9,8 @@ import {
 } from '@tideline/fanout';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import type { Figure } from '../report.js';
-import { elapsedMs, percentile, round } from '../stats.js';
+import { type Figure, latencyFigures } from '../report.js';
+import { elapsedMs } from '../stats.js';
 
 const FEED = 'notification:bench_user';
 
@@ -103,42 +103,15 @@ export async function notificationsSuite({
       reflected.push(elapsedMs(t));
     }
     return [
-      {
-        name: `notification page read p50 (25 groups of ${first.unseen}, ${count} notifications)`,
-        value: round(percentile(reads, 0.5), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
-      {
-        name: `notification page read p99 (25 groups of ${first.unseen}, ${count} notifications)`,
-        value: round(percentile(reads, 0.99), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
-      {
-        name: 'mark all seen, append p50',
-        value: round(percentile(appends, 0.5), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
-      {
-        name: 'mark all seen, append p99',
-        value: round(percentile(appends, 0.99), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
-      {
-        name: 'mark all seen → reflected in reads p50 (projector in-process)',
-        value: round(percentile(reflected, 0.5), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
-      {
-        name: 'mark all seen → reflected in reads p99 (projector in-process)',
-        value: round(percentile(reflected, 0.99), 3),
-        unit: 'ms',
-        better: 'lower',
-      },
+      ...latencyFigures(
+        (q) => `notification page read ${q} (25 groups of ${first.unseen}, ${count} notifications)`,
+        reads,
+      ),
+      ...latencyFigures((q) => `mark all seen, append ${q}`, appends),
+      ...latencyFigures(
+        (q) => `mark all seen → reflected in reads ${q} (projector in-process)`,
+        reflected,
+      ),
     ];
   } finally {
     redis.disconnect();
