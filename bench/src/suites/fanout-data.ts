@@ -288,10 +288,13 @@ export async function generateGraph(
     WHERE type IN ('ActivityAdded', 'FeedFollowed') AND ${afterHead} GROUP BY stream_id
     ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version`.execute(db);
   await sql`
-    INSERT INTO feed_activities (id, feed, foreign_id, time_ms, body, own_feeds, added_position)
+    INSERT INTO feed_activities
+      (id, feed, foreign_id, time_ms, body, own_feeds, added_position, grouping)
     SELECT data->>'id', data->>'feed', NULL,
       (extract(epoch FROM (data->>'time')::timestamptz) * 1000)::bigint,
-      data, ARRAY[data->>'feed'], ${POSITION_SQL}
+      data, ARRAY[data->>'feed'], ${POSITION_SQL},
+      ARRAY[data->>'verb', data->>'object', data->>'actor', coalesce(data->>'target', ''),
+        to_char((data->>'time')::timestamptz AT TIME ZONE 'UTC', 'YYYY-MM-DD')]
     FROM events WHERE type = 'ActivityAdded' AND ${afterHead}`.execute(db);
   await sql`
     INSERT INTO feed_entries (feed, time_ms, activity_id, added_position)

@@ -34,6 +34,25 @@ function partValue(activity: AggregatableActivity, part: AggregationKeyPart): st
 }
 
 /**
+ * Every part an aggregation key can use, in `aggregationKeyParts` order — what a store
+ * keeps per activity when it is added, so it can group by any configured key later.
+ *
+ * @example
+ * groupingValuesOf({ actor: 'ana', verb: 'like', object: 'photo:1', time: '2024-05-01T23:30:00-02:00' });
+ * // ['like', 'photo:1', 'ana', '', '2024-05-02']
+ */
+export function groupingValuesOf(activity: AggregatableActivity): string[] {
+  return aggregationKeyParts.map((part) => partValue(activity, part));
+}
+
+/** The key of `parts` from values laid out as `groupingValuesOf` returns them. */
+export function aggregationKeyOfValues(values: readonly string[], parts: AggregationKey): string {
+  return parts
+    .map((part) => encodeURIComponent(values[aggregationKeyParts.indexOf(part)] ?? ''))
+    .join('|');
+}
+
+/**
  * The group an activity falls into in an aggregated feed. Each part is URI-encoded and
  * joined with `|`, so no value can forge another's key (`a|b` + `c` ≠ `a` + `b|c`).
  *
@@ -42,5 +61,5 @@ function partValue(activity: AggregatableActivity, part: AggregationKeyPart): st
  * // 'like|2024-05-02'
  */
 export function aggregationKeyOf(activity: AggregatableActivity, parts: AggregationKey): string {
-  return parts.map((part) => encodeURIComponent(partValue(activity, part))).join('|');
+  return aggregationKeyOfValues(groupingValuesOf(activity), parts);
 }

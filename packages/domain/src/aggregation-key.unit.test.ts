@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aggregationKeyOf } from './aggregation-key.js';
+import { aggregationKeyOf, aggregationKeyOfValues, groupingValuesOf } from './aggregation-key.js';
 
 const like = { actor: 'ana', verb: 'like', object: 'photo:1' };
 
@@ -54,5 +54,18 @@ describe('aggregationKeyOf', () => {
         'target',
       ]),
     ).toBe('ana|album%3A9');
+  });
+
+  it('given stored grouping values, when keyed from them, then the key equals the one from the activity', () => {
+    const activity = { ...like, target: 'album|9', time: '2024-05-01T23:30:00-02:00' };
+    const values = groupingValuesOf(activity);
+    expect(values).toEqual(['like', 'photo:1', 'ana', 'album|9', '2024-05-02']);
+    for (const parts of [
+      ['verb', 'day'],
+      ['verb', 'object', 'day'],
+      ['target', 'actor'],
+    ] as const) {
+      expect(aggregationKeyOfValues(values, parts)).toBe(aggregationKeyOf(activity, parts));
+    }
   });
 });

@@ -35,9 +35,11 @@ export {
   type AggregationKey,
   type AggregationKeyPart,
   aggregationKeyOf,
+  aggregationKeyOfValues,
   aggregationKeyPartSchema,
   aggregationKeyParts,
   aggregationKeySchema,
+  groupingValuesOf,
 } from './aggregation-key.js';
 export {
   type ErrorCode,

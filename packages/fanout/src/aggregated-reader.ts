@@ -1,6 +1,4 @@
 import {
-  type AggregatableActivity,
-  aggregationKeyOf,
   type FeedGroupConfig,
   feedSchema,
   findFeedGroup,
@@ -9,12 +7,19 @@ import {
   type StoredActivity,
   TidelineError,
 } from '@tideline/domain';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { z } from 'zod';
 import type { FeedsConfig } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { compareEntriesDesc, type Entry } from './read-model/feed-queries.js';
-import { feedMarks, memberJoins } from './read-model/member-joins.js';
+import {
+  feedMarks,
+  type GroupSummary,
+  groupSummaries,
+  hasFollowEdges,
+  newestGroupMembers,
+  storedGroupSummaries,
+} from './read-model/feed-groups.js';
+import { compareEntriesDesc } from './read-model/feed-queries.js';
 
 /** Activities shown per group, newest first; the counts cover every member. */
 export const activitiesPerGroup = 15;
@@ -74,70 +79,65 @@ export function createAggregatedReader(deps: {
         );
       }
       const after = options.cursor ? decodeCursor(options.cursor) : undefined;
-      const members = await memberJoins(deps.db, feed);
-      const fields = await groupingFieldsOf(deps.db, members);
-      const byKey = new Map<
-        string,
-        {
-          newest: Entry;
-          lastJoined: string;
-          members: { entry: Entry; fields: AggregatableActivity }[];
-        }
-      >();
-      for (const entry of members) {
-        const activity = fields.get(entry.id);
-        if (!activity) continue;
-        const key = aggregationKeyOf(activity, config.aggregationKey);
-        const group = byKey.get(key) ?? { newest: entry, lastJoined: '', members: [] };
-        group.members.push({ entry, fields: activity });
-        if (entry.joined > group.lastJoined) group.lastJoined = entry.joined;
-        byKey.set(key, group);
-      }
-      const all = [...byKey.entries()].sort((a, b) => compareEntriesDesc(a[1].newest, b[1].newest));
-      const older = after ? all.filter(([, g]) => compareEntriesDesc(g.newest, after) > 0) : all;
-      const page = older.slice(0, limit);
       const notification = config.kind === 'notification';
-      const marks = notification ? await feedMarks(deps.db, feed) : undefined;
+      // One snapshot, so groups, members and marks agree with each other.
+      const read = await deps.db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (tx) => {
+          // A feed without follow edges has only direct members, whose group summaries the
+          // projector keeps; otherwise every member is grouped at read time.
+          const direct = !(await hasFollowEdges(tx, feed));
+          const all = (
+            direct
+              ? await storedGroupSummaries(tx, feed)
+              : await groupSummaries(tx, feed, config.aggregationKey, activitiesPerGroup)
+          ).sort((a, b) => compareEntriesDesc(a.newest, b.newest));
+          const older = after ? all.filter((g) => compareEntriesDesc(g.newest, after) > 0) : all;
+          const page = older.slice(0, limit);
+          const newest = direct
+            ? await newestGroupMembers(
+                tx,
+                feed,
+                page.map((group) => group.id),
+                activitiesPerGroup,
+              )
+            : new Map(page.map((group) => [group.id, group.shown ?? []]));
+          const marks = notification ? await feedMarks(tx, feed) : undefined;
+          const bodies = await bodiesOf(tx, [...newest.values()].flat());
+          return { all, older, page, newest, marks, bodies };
+        });
+      const { all, older, page, newest, marks, bodies } = read;
       // A group is seen when the latest mark covering it (all, or naming it) came after
       // its last member joined; positions are fixed-width hex, so they compare as text.
-      const covered = (kind: 'seen' | 'read', id: string, lastJoined: string) => {
-        const latest = [marks?.all[kind], marks?.groups.get(id)?.[kind]]
+      const covered = (kind: 'seen' | 'read', group: GroupSummary) => {
+        const latest = [marks?.all[kind], marks?.groups.get(group.id)?.[kind]]
           .filter((p) => p != null)
           .sort()
           .at(-1);
-        return latest !== undefined && latest > lastJoined;
+        return latest !== undefined && latest > group.lastJoined;
       };
-      const shown = await bodiesOf(
-        deps.db,
-        page.flatMap(([, group]) =>
-          group.members.slice(0, activitiesPerGroup).map((m) => m.entry.id),
-        ),
-      );
-      const results = page.map(
-        ([id, group]): ActivityGroup => ({
-          id,
-          activities: group.members
-            .slice(0, activitiesPerGroup)
-            .flatMap((m) => shown.get(m.entry.id) ?? []),
-          activityCount: group.members.length,
-          actorCount: new Set(group.members.map((m) => m.fields.actor)).size,
-          updatedAt: group.members[0]?.fields.time ?? '',
+      const results = page.map((group): ActivityGroup => {
+        const activities = (newest.get(group.id) ?? []).flatMap((id) => bodies.get(id) ?? []);
+        return {
+          id: group.id,
+          activities,
+          activityCount: group.activityCount,
+          actorCount: group.actorCount,
+          updatedAt: activities[0]?.time ?? '',
           ...(notification
-            ? {
-                isSeen: covered('seen', id, group.lastJoined),
-                isRead: covered('read', id, group.lastJoined),
-              }
+            ? { isSeen: covered('seen', group), isRead: covered('read', group) }
             : {}),
-        }),
-      );
+        };
+      });
       const last = page[page.length - 1];
       return {
         results,
-        next: last && older.length > page.length ? encodeCursor(last[1].newest) : null,
+        next: last && older.length > page.length ? encodeCursor(last.newest) : null,
         ...(notification
           ? {
-              unseen: all.filter(([id, g]) => !covered('seen', id, g.lastJoined)).length,
-              unread: all.filter(([id, g]) => !covered('read', id, g.lastJoined)).length,
+              unseen: all.filter((g) => !covered('seen', g)).length,
+              unread: all.filter((g) => !covered('read', g)).length,
             }
           : {}),
       };
@@ -145,40 +145,8 @@ export function createAggregatedReader(deps: {
   };
 }
 
-/** The fields grouping needs, for every member — not the bodies, which only 15 per group need. */
-async function groupingFieldsOf(
-  db: Kysely<unknown>,
-  members: readonly Entry[],
-): Promise<Map<string, AggregatableActivity>> {
-  if (members.length === 0) return new Map();
-  const rows = await sql<{
-    id: string;
-    actor: string;
-    verb: string;
-    object: string;
-    target: string | null;
-    time: string;
-  }>`
-    SELECT id, body->>'actor' AS actor, body->>'verb' AS verb, body->>'object' AS object,
-      body->>'target' AS target, body->>'time' AS time
-    FROM feed_activities
-    WHERE id = ANY(${members.map((m) => m.id)}::text[]) AND removed_position IS NULL`.execute(db);
-  return new Map(
-    rows.rows.map((row) => [
-      row.id,
-      {
-        actor: row.actor,
-        verb: row.verb,
-        object: row.object,
-        time: row.time,
-        ...(row.target === null ? {} : { target: row.target }),
-      },
-    ]),
-  );
-}
-
 async function bodiesOf(
-  db: Kysely<unknown>,
+  db: QueryExecutorProvider,
   ids: readonly string[],
 ): Promise<Map<string, StoredActivity>> {
   if (ids.length === 0) return new Map();

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregatedReader, type GroupPage } from './aggregated-reader.js';
 import { addActivity } from './commands/add-activities.js';
 import { follow, followMany, unfollow } from './commands/follow-feeds.js';
+import { markFeed } from './commands/mark-feed.js';
 import { removeActivity } from './commands/remove-activity.js';
 import { updateActivity } from './commands/update-activity.js';
 import { defaultFeedsConfig, type FeedsConfig } from './config.js';
@@ -157,6 +158,9 @@ async function execute(
         case 'followMany':
           chunk.push(followMany(db, op.follows));
           break;
+        case 'mark':
+          chunk.push(markFeed(db, op.feed, { seen: op.seen, read: op.read }));
+          break;
       }
       // Updates and removals name earlier adds: let those finish first.
       if (op.kind === 'add') break;
@@ -206,7 +210,7 @@ async function logEvents(): Promise<StoredEvent[]> {
   return events;
 }
 
-/** Notification feeds, paged through the aggregated reader, against the aggregated model. */
+/** Aggregated and notification feeds, paged through the aggregated reader, against the aggregated model. */
 async function compareGroups(config: FeedsConfig, model: AggregatedModel): Promise<string[]> {
   const reader = createAggregatedReader({ db: testDb.db, config });
   const mismatches: string[] = [];

@@ -56,7 +56,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
     ],
     async apply(events, { tx }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
-      const { changes, crossings } = await recordBatch(tx, events, config.fanoutThreshold);
+      const { changes, crossings } = await recordBatch(tx, events, config);
       if (deps.replay) return;
       const plan = await planRedis(tx, redis, changes, config);
       const pipeline = redis.pipeline() as ScriptedPipeline;
@@ -68,7 +68,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       await deps.queue.enqueue(jobs);
     },
     async reset({ tx }) {
-      await sql`TRUNCATE feed_activities, feed_entries, follows, kept_follows, follower_counts, feed_marks, feed_mark_all`.execute(
+      await sql`TRUNCATE feed_activities, feed_entries, feed_groups, follows, kept_follows, follower_counts, feed_marks, feed_mark_all`.execute(
         tx,
       );
     },

@@ -1,6 +1,12 @@
-import type { ActivityAddedData, Feed } from '@tideline/domain';
+import {
+  type ActivityAddedData,
+  type Feed,
+  type FeedGroupConfig,
+  groupingValuesOf,
+} from '@tideline/domain';
 import { type QueryExecutorProvider, sql } from 'kysely';
 import { entryOf, ownFeeds } from './activity-entry.js';
+import { type FeedGroupRef, groupIdIn } from './feed-groups.js';
 import { type EdgeRow, type EdgeSqlRow, type Entry, toEdgeRow } from './feed-queries.js';
 
 export interface NewActivity {
@@ -9,14 +15,16 @@ export interface NewActivity {
 }
 
 /**
- * Records a run of added activities in two statements (bodies, then direct-feed entries).
- * Returns those that were new: a replayed batch records nothing twice.
+ * Records a run of added activities in two statements (bodies, then direct-feed entries,
+ * with their group id in aggregated feeds). Returns those that were new — a replayed batch
+ * records nothing twice — and the groups their entries joined.
  */
 export async function recordActivitiesAdded(
   tx: QueryExecutorProvider,
   added: readonly NewActivity[],
-): Promise<NewActivity[]> {
-  if (added.length === 0) return [];
+  groups: readonly FeedGroupConfig[],
+): Promise<{ recorded: NewActivity[]; touched: FeedGroupRef[] }> {
+  if (added.length === 0) return { recorded: [], touched: [] };
   const rows = added.map(({ activity, position }) => ({
     id: activity.id,
     feed: activity.feed,
@@ -25,13 +33,17 @@ export async function recordActivitiesAdded(
     body: activity,
     own_feeds: ownFeeds(activity),
     added_position: position,
+    grouping: groupingValuesOf(activity),
   }));
   const inserted = await sql<{ id: string }>`
-    INSERT INTO feed_activities (id, feed, foreign_id, time_ms, body, own_feeds, added_position)
+    INSERT INTO feed_activities
+      (id, feed, foreign_id, time_ms, body, own_feeds, added_position, grouping)
     SELECT r.id, r.feed, r.foreign_id, r.time_ms, r.body,
-      ARRAY(SELECT jsonb_array_elements_text(r.own_feeds)), r.added_position
+      ARRAY(SELECT jsonb_array_elements_text(r.own_feeds)), r.added_position,
+      ARRAY(SELECT jsonb_array_elements_text(r.grouping))
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-      AS r(id text, feed text, foreign_id text, time_ms bigint, body jsonb, own_feeds jsonb, added_position text)
+      AS r(id text, feed text, foreign_id text, time_ms bigint, body jsonb, own_feeds jsonb,
+        added_position text, grouping jsonb)
     ON CONFLICT (id) DO NOTHING
     RETURNING id`.execute(tx);
   const fresh = new Set(inserted.rows.map((row) => row.id));
@@ -42,17 +54,21 @@ export async function recordActivitiesAdded(
       time_ms: entryOf(activity).timeMs,
       activity_id: activity.id,
       added_position: position,
+      group_id: groupIdIn(groups, feed, activity),
     })),
   );
   if (entries.length > 0) {
     await sql`
-      INSERT INTO feed_entries (feed, time_ms, activity_id, added_position)
-      SELECT r.feed, r.time_ms, r.activity_id, r.added_position
+      INSERT INTO feed_entries (feed, time_ms, activity_id, added_position, group_id)
+      SELECT r.feed, r.time_ms, r.activity_id, r.added_position, r.group_id
       FROM jsonb_to_recordset(${JSON.stringify(entries)}::jsonb)
-        AS r(feed text, time_ms bigint, activity_id text, added_position text)
+        AS r(feed text, time_ms bigint, activity_id text, added_position text, group_id text)
       ON CONFLICT DO NOTHING`.execute(tx);
   }
-  return recorded;
+  const touched = entries.flatMap((entry) =>
+    entry.group_id === null ? [] : [{ feed: entry.feed, groupId: entry.group_id }],
+  );
+  return { recorded, touched };
 }
 
 /**

@@ -4,11 +4,13 @@ import type {
   ActivityUpdatedData,
   Feed,
   FeedFollowedData,
+  FeedGroupConfig,
   FeedMarkedData,
   FeedUnfollowedData,
 } from '@tideline/domain';
 import type { StoredEvent } from '@tideline/event-store';
 import { type QueryExecutorProvider, sql } from 'kysely';
+import { refreshGroups } from './feed-groups.js';
 import { type EdgeRow, type EdgeSqlRow, type Entry, toEdgeRow } from './feed-queries.js';
 import { type NewActivity, recordActivitiesAdded } from './record-activities.js';
 
@@ -36,7 +38,7 @@ export interface RecordedBatch {
 export async function recordBatch(
   tx: QueryExecutorProvider,
   events: readonly StoredEvent[],
-  threshold: number,
+  config: { fanoutThreshold: number; groups: readonly FeedGroupConfig[] },
 ): Promise<RecordedBatch> {
   const adds: NewActivity[] = [];
   const removals = new Map<string, string>();
@@ -59,16 +61,22 @@ export async function recordBatch(
     }
   }
 
-  const recorded = new Set((await recordActivitiesAdded(tx, adds)).map((a) => a.activity.id));
+  const added = await recordActivitiesAdded(tx, adds, config.groups);
+  const recorded = new Set(added.recorded.map((a) => a.activity.id));
   const removed = await markRemoved(tx, removals);
   const bodies = await applyUpdates(tx, [...updates.values()]);
-  const follows = await recordEdges(tx, edgeEvents, threshold);
+  const follows = await recordEdges(tx, edgeEvents, config.fanoutThreshold);
   await recordMarks(tx, marks);
+  const touched = [...added.touched];
   if (removed.size > 0) {
-    await sql`DELETE FROM feed_entries WHERE activity_id = ANY(${[...removed.keys()]}::text[])`.execute(
-      tx,
-    );
+    const left = await sql<{ feed: string; group_id: string | null }>`
+      DELETE FROM feed_entries WHERE activity_id = ANY(${[...removed.keys()]}::text[])
+      RETURNING feed, group_id`.execute(tx);
+    for (const row of left.rows) {
+      if (row.group_id !== null) touched.push({ feed: row.feed, groupId: row.group_id });
+    }
   }
+  await refreshGroups(tx, touched);
 
   const changes: BatchChange[] = [];
   const lastUpdate = new Map([...updates.values()].map((u) => [u.id, u]));

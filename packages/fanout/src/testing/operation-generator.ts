@@ -1,4 +1,11 @@
-import type { ActivityInput, Feed, JsonValue } from '@tideline/domain';
+import {
+  type ActivityInput,
+  aggregationKeyOf,
+  defaultFeedGroups,
+  type Feed,
+  findFeedGroup,
+  type JsonValue,
+} from '@tideline/domain';
 import { createSeededRandom, type SeededRandom } from './seeded-random.js';
 
 /**
@@ -36,13 +43,22 @@ export type Operation =
       readonly target: Feed;
       readonly keepHistory: boolean;
     }
-  | { readonly kind: 'followMany'; readonly follows: readonly FollowSpec[] };
+  | { readonly kind: 'followMany'; readonly follows: readonly FollowSpec[] }
+  | {
+      readonly kind: 'mark';
+      readonly feed: Feed;
+      readonly seen?: true | readonly string[];
+      readonly read?: true | readonly string[];
+    };
 
 export interface GenerateOperationsOptions {
   readonly seed: number;
   /** How many operations to return. */
   readonly count: number;
-  /** Users `u0…u<users-1>`, each with `user:`, `timeline:` and `notification:` feeds. */
+  /**
+   * Users `u0…u<users-1>`, each with `user:`, `timeline:`, `timeline_aggregated:` and
+   * `notification:` feeds.
+   */
   readonly users: number;
   /**
    * Push `author`'s follower count above `threshold` (with follows from `timeline:u*` and,
@@ -59,6 +75,7 @@ export const defaultStartTime = Date.parse('2024-05-01T12:00:00.000Z');
 const user = (n: number) => `user:u${n}`;
 const timeline = (n: number) => `timeline:u${n}`;
 const notification = (n: number) => `notification:u${n}`;
+const aggregated = (n: number) => `timeline_aggregated:u${n}`;
 const edgeKey = (source: Feed, target: Feed) => `${source}>${target}`;
 
 /** What the generator remembers so every operation it makes is one the API accepts. */
@@ -174,8 +191,18 @@ function randomFollowSpec(world: World): FollowSpec {
     [other === follower ? user(other) : timeline(other), 10],
     [notification(other), 5],
   ]);
-  const safeTarget = target === world.avoidTarget ? notification(other) : target;
-  const source = timeline(follower);
+  // Mostly timelines; aggregated timelines and notification feeds follow too, so their
+  // groups also come from follow edges (copies, purges, kept history).
+  const source = weighted(random, [
+    [timeline(follower), 75],
+    [aggregated(follower), 18],
+    [notification(follower), 7],
+  ]);
+  // Not the author being brought below the threshold, and never itself.
+  const safeTarget =
+    [target, notification(other), user(other), timeline(other)].find(
+      (feed) => feed !== world.avoidTarget && feed !== source,
+    ) ?? target;
   return random.chance(0.8)
     ? { source, target: safeTarget, copyLimit: random.int(0, 5) }
     : { source, target: safeTarget };
@@ -209,6 +236,35 @@ function unfollow(world: World, edges = [...world.edges.values()]): Operation | 
   return { kind: 'unfollow', source, target, keepHistory: world.random.chance(0.5) };
 }
 
+/** The group id an add's activity has in `feed`, when its time is known to the generator. */
+function groupIdOf(feed: Feed, activity: ActivityInput): string | undefined {
+  const config = findFeedGroup(defaultFeedGroups, feed.slice(0, feed.indexOf(':')));
+  if (activity.time === undefined || config === undefined || config.kind === 'flat') return;
+  return aggregationKeyOf({ ...activity, time: activity.time }, config.aggregationKey);
+}
+
+/**
+ * Marks a user's notification feed seen and/or read: all groups, or groups named by id —
+ * ids of groups `to` copies created, and now and then an id that names no group.
+ */
+function mark(world: World): Operation {
+  const { random } = world;
+  const feed = notification(random.int(0, world.users - 1));
+  const ids = () => {
+    const named = world.adds
+      .filter(({ activity }) => activity.to?.includes(feed))
+      .flatMap(({ activity }) => groupIdOf(feed, activity) ?? []);
+    const picked = random.shuffle([...new Set(named)]).slice(0, random.int(1, 3));
+    return random.chance(0.2) || picked.length === 0 ? [...picked, 'no-such-group'] : picked;
+  };
+  const value = () => (random.chance(0.5) ? (true as const) : ids());
+  return weighted<Operation>(random, [
+    [{ kind: 'mark', feed, seen: value() }, 45],
+    [{ kind: 'mark', feed, read: value() }, 35],
+    [{ kind: 'mark', feed, seen: value(), read: value() }, 20],
+  ]);
+}
+
 function randomOperation(world: World): Operation {
   const make = weighted<() => Operation | undefined>(world.random, [
     [() => randomAdd(world), 40],
@@ -218,6 +274,7 @@ function randomOperation(world: World): Operation {
     [() => unfollow(world), 10],
     [() => update(world), 12],
     [() => remove(world), 8],
+    [() => mark(world), 6],
   ]);
   return make() ?? randomAdd(world);
 }
@@ -400,6 +457,12 @@ export function describeOperations(operations: readonly Operation[]): string {
             return `unfollow ${operation.source}→${operation.target}${operation.keepHistory ? ' keepHistory' : ''}`;
           case 'followMany':
             return `followMany ${operation.follows.map(describeFollow).join(' ')}`;
+          case 'mark': {
+            const marked = (value: true | readonly string[] | undefined) =>
+              value === true ? 'all' : (value ?? []).join(',');
+            const { seen, read } = operation;
+            return `mark ${operation.feed}${seen ? ` seen:${marked(seen)}` : ''}${read ? ` read:${marked(read)}` : ''}`;
+          }
         }
       })();
       return `${index.toString().padStart(4)} ${line}`;

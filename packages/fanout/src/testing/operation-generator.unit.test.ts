@@ -4,6 +4,7 @@ import {
   feedSchema,
   followInputSchema,
   followManyInputSchema,
+  markInputSchema,
   unfollowInputSchema,
 } from '@tideline/domain';
 import { describe, expect, it } from 'vitest';
@@ -50,6 +51,10 @@ function problemsOf(operation: Operation, addsBefore: readonly Operation[]): str
     }
     case 'followMany':
       return errors(followManyInputSchema.safeParse(operation.follows));
+    case 'mark': {
+      const { kind: _kind, feed, ...mark } = operation;
+      return [...errors(feedSchema.safeParse(feed)), ...errors(markInputSchema.safeParse(mark))];
+    }
   }
 }
 
@@ -87,8 +92,17 @@ describe('operation generator', () => {
     );
     const keys = adds.map((add) => JSON.stringify(add));
     expect([...kindsOf(operations)].sort()).toEqual(
-      ['add', 'follow', 'followMany', 'remove', 'unfollow', 'update'].sort(),
+      ['add', 'follow', 'followMany', 'mark', 'remove', 'unfollow', 'update'].sort(),
     );
+    const sources = new Set(
+      operations.flatMap((op) => (op.kind === 'follow' ? [op.source.split(':')[0]] : [])),
+    );
+    expect(sources).toEqual(new Set(['timeline', 'timeline_aggregated', 'notification']));
+    const marks = operations.flatMap((op) => (op.kind === 'mark' ? [op.seen, op.read] : []));
+    expect(marks).toContain(true);
+    expect(
+      marks.some((value) => Array.isArray(value) && value.some((id) => id.includes('|'))),
+    ).toBe(true);
     expect(adds.some((add) => (add.to?.length ?? 0) > 1)).toBe(true);
     expect(adds.some((add) => add.time === undefined)).toBe(true);
     expect(new Set(keys).size).toBeLessThan(keys.length);
