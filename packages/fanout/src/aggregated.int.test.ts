@@ -195,6 +195,46 @@ describe('marking notification groups', () => {
   });
 });
 
+describe('paging over groups', () => {
+  it('pages newest group first, and a cursor stays valid when newer groups arrive', async () => {
+    const feed = 'notification:hal';
+    const likeOf = (n: number, day: number) => ({
+      actor: `h${n}`,
+      verb: 'like',
+      object: `photo:${n}`,
+      time: at(day, 12),
+      to: [feed],
+    });
+    await addActivities(
+      h.testDb.db,
+      'user:h',
+      [1, 2, 3, 4, 5].map((n) => likeOf(n, 10 + n)),
+    );
+    await h.quiesce();
+    const first = await reader.readGroups(feed, { limit: 2 });
+    expect(first.results.map((g) => g.activities[0]?.object)).toEqual(['photo:5', 'photo:4']);
+    expect(first.next).not.toBeNull();
+
+    // A newer group and a new member of an older one arrive between pages.
+    await addActivities(h.testDb.db, 'user:h', [likeOf(6, 20), { ...likeOf(1, 11), actor: 'x' }]);
+    await h.quiesce();
+    const second = await reader.readGroups(feed, { limit: 2, cursor: first.next });
+    expect(second.results.map((g) => g.activities[0]?.object)).toEqual(['photo:3', 'photo:2']);
+    const third = await reader.readGroups(feed, { limit: 2, cursor: second.next });
+    expect(third.results.map((g) => [g.activities[0]?.object, g.activityCount])).toEqual([
+      ['photo:1', 2],
+    ]);
+    expect(third.next).toBeNull();
+    expect(third.unseen).toBe(6);
+  });
+
+  it('rejects a malformed cursor', async () => {
+    await expect(
+      reader.readGroups('notification:hal', { cursor: 'not-a-cursor' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+  });
+});
+
 describe('aggregated timelines', () => {
   it('group what follows bring in by verb and day, and purge it on unfollow', async () => {
     const posts = Array.from({ length: 6 }, (_, i) => ({

@@ -364,6 +364,8 @@ describe('convergence of every feed to the reference model', () => {
         await quiesce(config);
         const rebuilt = await compareAll(config, model, 'rebuilt');
         expect(rebuilt, `seed ${seed} after rebuild`).toEqual([]);
+        const regrouped = await compareGroups(config, buildAggregatedModel(events));
+        expect(regrouped, `seed ${seed} (aggregated, after rebuild)`).toEqual([]);
       } finally {
         await Promise.all(workers.map(killWorker));
         await testDb.destroy();
