@@ -27,6 +27,9 @@ const schema = z.object({
     .transform((value) => path.resolve(repoRoot, value ?? '.data')),
   EMBEDDED_POSTGRES_PORT: integerVar(1, 65535, 54329),
   REDIS_FALLBACK_PORT: integerVar(1, 65535, 63790),
+  // Checked in full by the server; the launcher only needs to know whether any is set.
+  API_KEYS: z.preprocess(blankAsUnset, z.string().optional()),
+  JWT_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
 });
 
 export type LauncherEnv = z.output<typeof schema>;

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { applyMigrations } from './apply-migrations.js';
 import { childProcessEnv, type LauncherEnv } from './env.js';
+import { localApiKey } from './local-api-key.js';
 import { redactUrl } from './local-stack/redact-url.js';
 import { resolveLocalStack } from './local-stack/resolve-local-stack.js';
 import { entryPoint, type SupervisedChild, superviseChild } from './supervisor/supervise-child.js';
@@ -31,12 +32,21 @@ export async function runLauncher(
       REDIS_URL: stack.redis.url,
       LOG_LEVEL: env.LOG_LEVEL,
     };
+    const auth: Record<string, string> = {};
+    if (env.API_KEYS === undefined && env.JWT_SECRET === undefined) {
+      const local = await localApiKey(env.TIDELINE_DATA_DIR);
+      auth.API_KEYS = local.key;
+      logger.info(
+        { file: local.file, created: local.created },
+        `no API_KEYS set: this run accepts the local API key ${local.key} (Authorization: Bearer ${local.key})`,
+      );
+    }
     children.push(
       superviseChild(
         {
           name: 'server',
           file: entryPoint('@tideline/server/main'),
-          env: childProcessEnv({ ...shared, PORT: String(env.PORT) }),
+          env: childProcessEnv({ ...shared, ...auth, PORT: String(env.PORT) }),
         },
         logger,
       ),

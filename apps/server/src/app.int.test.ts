@@ -1,13 +1,17 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createApiDeps } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
 import { freePort } from '@tideline/event-store/testing';
+import { defaultFeedsConfig } from '@tideline/fanout';
 import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app.js';
 import { closeHttpServer } from './close-http-server.js';
 import { loadEnv } from './env.js';
+import { createMetrics } from './metrics.js';
 
 const logger = pino({ level: 'silent' });
 // The defaults point at the machine's local PostgreSQL and Redis; readiness only runs
@@ -34,10 +38,24 @@ afterAll(async () => {
 async function serve(options: { postgres: string; redis: string }): Promise<string> {
   const db = createDatabase<EventStoreTables>({ connectionString: options.postgres, max: 2 });
   const redis = redisClient(options.redis);
-  const server: Server = createApp({ db, redis, logger }).listen(0, '127.0.0.1');
+  const feedsDb = db as unknown as Kysely<unknown>;
+  const config = { ...defaultFeedsConfig, redisPrefix: 'health-test:' };
+  const api = createApiDeps({
+    db: feedsDb,
+    redis,
+    config,
+    auth: { apiKeys: [] },
+    rateLimits: { userPerMinute: 0, serverPerMinute: 0 },
+  });
+  const metrics = createMetrics({ db: feedsDb, redis, config });
+  const server: Server = createApp({ db, redis, logger, api, metrics, corsOrigins: [] }).listen(
+    0,
+    '127.0.0.1',
+  );
   await new Promise((resolve) => server.once('listening', resolve));
   cleanups.push(
     () => db.destroy(),
+    () => metrics.close(),
     async () => redis.disconnect(),
     () => closeHttpServer(server, 1_000),
   );

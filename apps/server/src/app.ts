@@ -1,27 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { type ApiContext, type ApiDeps, appRouter, openApiDocument } from '@tideline/api';
+import { isTidelineError, TidelineError } from '@tideline/domain';
 import type { EventStoreTables } from '@tideline/event-store';
-import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { TRPCError } from '@trpc/server';
+import { createExpressMiddleware } from '@trpc/server/adapters/express';
+import cors from 'cors';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import { pinoHttp } from 'pino-http';
+import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import { docsRouter } from './docs.js';
+import { jsonBodies, jsonBodyErrors } from './json-body.js';
+import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
+import { restErrorBodies } from './rest-errors.js';
+
+/** SPEC §5: request bodies over 1 MiB are refused with 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppDependencies {
   db: Kysely<EventStoreTables>;
   redis: Redis;
   logger: Logger;
+  api: ApiDeps;
+  metrics: ReturnType<typeof createMetrics>;
+  /** Origins allowed to call the API from a browser; empty = same origin only. */
+  corsOrigins: readonly string[];
 }
 
 /**
- * The HTTP application, built from injected connections so tests can run it against any
- * PostgreSQL and Redis.
+ * The HTTP application, built from injected dependencies so tests can run it against any
+ * PostgreSQL and Redis: tRPC at `/trpc` (batched), the generated REST API under
+ * `/api/v1`, its OpenAPI document and docs page, health, readiness and metrics.
  *
  * @example
- * const app = createApp({ db, redis, logger });
+ * const app = createApp({ db, redis, logger, api, metrics, corsOrigins: [] });
  * app.listen(3000);
  */
-export function createApp({ db, redis, logger }: AppDependencies): Express {
+export function createApp(deps: AppDependencies): Express {
+  const { db, redis, logger, api, metrics } = deps;
   const app = express();
   app.disable('x-powered-by');
+  app.set('trust proxy', false);
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id =
+          typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(given)
+            ? given
+            : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
+      customLogLevel: (_req, res, error) =>
+        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
+  app.use(metrics.observe);
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    cors({
+      origin: deps.corsOrigins.length === 0 ? false : [...deps.corsOrigins],
+      exposedHeaders: ['Retry-After', 'X-Request-Id'],
+      maxAge: 600,
+    }),
+  );
+  app.use(refuseLargeBodies);
 
   // Liveness: answers while the process runs, whatever its dependencies do.
   app.get('/healthz', (_req, res) => {
@@ -46,14 +98,99 @@ export function createApp({ db, redis, logger }: AppDependencies): Express {
     });
   });
 
-  app.use((req, res) => {
-    res.status(404).json({ code: 'NOT_FOUND', message: `no route for ${req.method} ${req.path}` });
+  app.get('/metrics', async (_req, res) => {
+    try {
+      const { contentType, body } = await metrics.handler();
+      res.type(contentType).send(body);
+    } catch (error) {
+      logger.warn({ err: error }, 'metrics unavailable');
+      res.status(503).json(unavailable().toJSON());
+    }
   });
 
-  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    logger.error({ err: error }, 'request failed');
-    res.status(500).json({ code: 'INTERNAL', message: 'internal error' });
+  const document = openApiDocument('/api/v1');
+  app.get('/api/v1/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  app.use('/docs', docsRouter());
+
+  const createContext = ({ req }: { req: IncomingMessage }): ApiContext => ({
+    deps: api,
+    authorization: req.headers.authorization,
+    requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
+  });
+  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+    const failure = error.cause;
+    if (isTidelineError(failure) && failure.code !== 'INTERNAL') return;
+    logger.error({ err: failure?.cause ?? failure ?? error, procedure: path }, 'request failed');
   };
-  app.use(onError);
+
+  app.use(
+    '/trpc',
+    createExpressMiddleware({
+      router: appRouter,
+      createContext,
+      onError,
+      maxBodySize: MAX_BODY_BYTES,
+      // One HTTP request carries at most 100 calls; each still counts against the limit.
+      maxBatchSize: 100,
+      responseMeta: ({ errors }) => ({ headers: retryAfter(errors) }),
+    }),
+  );
+  app.use(
+    '/api/v1',
+    restErrorBodies,
+    ...jsonBodies(MAX_BODY_BYTES),
+    jsonBodyErrors,
+    createOpenApiExpressMiddleware({
+      router: appRouter,
+      createContext,
+      onError,
+      maxBodySize: MAX_BODY_BYTES,
+      responseMeta: ({ errors, paths }) =>
+        errors.length > 0
+          ? { headers: retryAfter(errors) }
+          : paths?.[0] === 'feeds.add'
+            ? { status: 201 }
+            : {},
+    }),
+  );
+
+  app.use((req, res) => {
+    res.status(404).json(new TidelineError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
+  });
+
+  const onUnhandled: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    logger.error({ err: error }, 'request failed');
+    res.status(500).json(new TidelineError('INTERNAL', 'internal error'));
+  };
+  app.use(onUnhandled);
   return app;
+}
+
+/** A declared body over the limit is refused before a byte of it is read. */
+const refuseLargeBodies: RequestHandler = (req, res, next) => {
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (length > MAX_BODY_BYTES) {
+    res.setHeader('Connection', 'close');
+    res
+      .status(413)
+      .json(new TidelineError('PAYLOAD_TOO_LARGE', 'request body: must be at most 1 MiB'));
+    return;
+  }
+  next();
+};
+
+function retryAfter(errors: readonly TRPCError[]): Record<string, string> {
+  for (const error of errors) {
+    const seconds = isTidelineError(error.cause)
+      ? error.cause.details?.retryAfterSeconds
+      : undefined;
+    if (typeof seconds === 'number') return { 'Retry-After': String(seconds) };
+  }
+  return {};
+}
+
+function unavailable(): TidelineError {
+  return new TidelineError('SERVICE_UNAVAILABLE', 'PostgreSQL or Redis is unreachable');
 }

@@ -1,4 +1,5 @@
 import {
+  blankAsUnset,
   integerVar,
   logLevelVar,
   parseEnv,
@@ -6,9 +7,24 @@ import {
   redisProtocols,
   urlVar,
 } from '@tideline/config';
+import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
 
+/** A comma-separated list; blanks between commas are ignored. */
+const listOf = <T extends z.ZodType<string>>(item: T) =>
+  z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((part) => part.trim())
+            .filter((part) => part !== '')
+        : [],
+    z.array(item),
+  );
+
 const schema = z.object({
+  ...feedsEnvShape,
   DATABASE_URL: urlVar(
     postgresProtocols,
     'postgres://user@host:5432/tideline',
@@ -17,6 +33,27 @@ const schema = z.object({
   REDIS_URL: urlVar(redisProtocols, 'redis://host:6379', 'redis://127.0.0.1:6379'),
   PORT: integerVar(1, 65535, 3000),
   LOG_LEVEL: logLevelVar,
+  /** Server API keys, comma-separated; each may do everything. */
+  API_KEYS: listOf(
+    z.string().regex(/^[\x21-\x7e]{16,256}$/, {
+      error: 'each key must be 16 to 256 printable characters without spaces or commas',
+    }),
+  ),
+  /** HS256 secret of user tokens; without it only API keys are accepted. */
+  JWT_SECRET: z.preprocess(
+    blankAsUnset,
+    z.string().min(32, { error: 'must be at least 32 characters' }).optional(),
+  ),
+  /** Requests per minute per user token (0 = unlimited). */
+  RATE_LIMIT_USER_PER_MINUTE: integerVar(0, 1_000_000, 600),
+  /** Requests per minute per server API key (0 = unlimited). */
+  RATE_LIMIT_SERVER_PER_MINUTE: integerVar(0, 100_000_000, 0),
+  /** Origins allowed to call the API from browsers, comma-separated; empty = none. */
+  CORS_ORIGINS: listOf(
+    z
+      .string()
+      .regex(/^https?:\/\/[^\s/,]+$/, { error: 'each origin must be like https://host:port' }),
+  ),
 });
 
 export type ServerEnv = z.output<typeof schema>;

@@ -1,10 +1,15 @@
 import { once } from 'node:events';
+import { createApiDeps } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
-import { Redis } from 'ioredis';
+import { feedsConfigFromEnv } from '@tideline/fanout';
+import type { Kysely } from 'kysely';
 import { createApp } from './app.js';
 import { closeHttpServer } from './close-http-server.js';
 import { loadEnv } from './env.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { createServerRedis } from './redis-client.js';
+import { attachWebSockets } from './websocket.js';
 
 const DRAIN_TIMEOUT_MS = 8_000;
 
@@ -13,14 +18,36 @@ const logger = createLogger(env.LOG_LEVEL);
 const db = createDatabase<EventStoreTables>({
   connectionString: env.DATABASE_URL,
   applicationName: 'tideline-server',
+  connectionTimeoutMillis: 2_000,
 });
-const redis = new Redis(env.REDIS_URL, {
-  connectionName: 'tideline-server',
-  maxRetriesPerRequest: 3,
-});
-redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+const redis = createServerRedis(env.REDIS_URL, logger);
+await once(redis, 'ready').catch(() => undefined);
 
-const server = createApp({ db, redis, logger }).listen(env.PORT);
+const config = feedsConfigFromEnv(env);
+const feedsDb = db as unknown as Kysely<unknown>;
+const api = createApiDeps({
+  db: feedsDb,
+  redis,
+  config,
+  auth: { apiKeys: env.API_KEYS, jwtSecret: env.JWT_SECRET },
+  rateLimits: {
+    userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
+    serverPerMinute: env.RATE_LIMIT_SERVER_PER_MINUTE,
+  },
+});
+if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
+  logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
+}
+const metrics = createMetrics({ db: feedsDb, redis, config });
+const server = createApp({
+  db,
+  redis,
+  logger,
+  api,
+  metrics,
+  corsOrigins: env.CORS_ORIGINS,
+}).listen(env.PORT);
+const closeWebSockets = attachWebSockets(server, api, logger);
 server.on('error', (error) => {
   logger.fatal({ err: error, port: env.PORT }, 'cannot listen');
   process.exit(1);
@@ -33,10 +60,10 @@ async function shutdown(reason: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ reason }, 'shutting down');
-  await closeHttpServer(server, DRAIN_TIMEOUT_MS).catch((error: unknown) =>
-    logger.error({ err: error }, 'closing the HTTP server failed'),
+  await Promise.all([closeHttpServer(server, DRAIN_TIMEOUT_MS), closeWebSockets()]).catch(
+    (error: unknown) => logger.error({ err: error }, 'closing the HTTP server failed'),
   );
-  await Promise.allSettled([db.destroy(), closeRedis()]);
+  await Promise.allSettled([metrics.close(), db.destroy(), closeRedis()]);
   logger.info('server stopped');
   process.exit(0);
 }

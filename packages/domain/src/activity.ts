@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { type ActivityId, activityIdSchema } from './activity-id.js';
 import { extraSchema } from './extra.js';
 import { type Feed, feedSchema } from './feed.js';
+import { refineStorable } from './storable-text.js';
 import { findRepeats } from './unique.js';
 
 export const maxActivityTextLength = 256;
@@ -10,7 +11,7 @@ export const maxActivityRecipients = 100;
 /** SPEC §5: a batch add carries at most 100 activities. */
 export const maxActivityBatch = 100;
 
-const text = z.string().min(1).max(maxActivityTextLength);
+const text = z.string().min(1).max(maxActivityTextLength).superRefine(refineStorable);
 
 /** An instant with an explicit offset, stored as a UTC ISO string so times compare as text. */
 export const activityTimeSchema = z.iso

@@ -14,12 +14,19 @@ function refuseSelfFollow(pair: { source: string; target: string }, ctx: z.Refin
   }
 }
 
+/**
+ * How many of the target's activities a follow copies. A pipe, so a transport that coerces
+ * query strings into numbers (trpc-to-openapi coerces every plain number field of an
+ * input, bodies included) cannot turn `true`, `null` or `"5"` in a body into a count.
+ */
+export const copyLimitSchema = z.number().int().min(0).max(maxCopyLimit).pipe(z.number());
+
 /** `source` follows `target`, e.g. `timeline:ana` → `user:bob`. */
 export const followInputSchema = z
   .strictObject({
     source: feedSchema,
     target: feedSchema,
-    copyLimit: z.number().int().min(0).max(maxCopyLimit).default(defaultCopyLimit),
+    copyLimit: copyLimitSchema.default(defaultCopyLimit),
   })
   .superRefine(refuseSelfFollow);
 

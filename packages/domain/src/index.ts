@@ -104,6 +104,7 @@ export {
   findFeedGroup,
 } from './feed-groups.js';
 export {
+  copyLimitSchema,
   defaultCopyLimit,
   type FollowInput,
   type FollowManyInput,
@@ -131,4 +132,5 @@ export {
   markTargetSchema,
   maxMarkedGroups,
 } from './mark.js';
+export { refineStorable, storableTextProblem } from './storable-text.js';
 export { formatIssues, formatPath, parseInput, validationError } from './validate.js';

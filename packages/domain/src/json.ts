@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storableTextProblem } from './storable-text.js';
 
 export type JsonPrimitive = string | number | boolean | null;
 export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
@@ -28,7 +29,12 @@ export function findJsonProblems(value: unknown, maxDepth = maxJsonDepth): JsonP
   ];
   for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
     const { value: current, path, depth } = next;
-    if (current === null || typeof current === 'string' || typeof current === 'boolean') continue;
+    if (typeof current === 'string') {
+      const problem = storableTextProblem(current);
+      if (problem !== undefined) problems.push({ path, message: problem });
+      continue;
+    }
+    if (current === null || typeof current === 'boolean') continue;
     if (typeof current === 'number' && Number.isFinite(current)) continue;
     if (typeof current !== 'object' || !(Array.isArray(current) || isPlainObject(current))) {
       problems.push({ path, message: 'must be a JSON value' });
@@ -41,6 +47,13 @@ export function findJsonProblems(value: unknown, maxDepth = maxJsonDepth): JsonP
     const entries: [PropertyKey, unknown][] = Array.isArray(current)
       ? current.map((item, index) => [index, item])
       : Object.entries(current);
+    if (!Array.isArray(current)) {
+      for (const key of Object.keys(current)) {
+        const problem = storableTextProblem(key);
+        if (problem !== undefined)
+          problems.push({ path: [...path, key], message: `key ${problem}` });
+      }
+    }
     // Pushed in reverse so problems come out in document order.
     for (const [key, child] of entries.reverse()) {
       stack.push({ value: child, path: [...path, key], depth: depth + 1 });

@@ -45,3 +45,19 @@ describe('json', () => {
     expect(rejectionOf(jsonValueSchema, undefined)).toBe('must be a JSON value');
   });
 });
+
+describe('strings PostgreSQL cannot store', () => {
+  it('given NUL or an unpaired surrogate in a value or key, when checked, then each is named', () => {
+    expect(findJsonProblems({ a: 'x\u0000y', list: ['\ud800'], 'k\u0000': 1 })).toEqual([
+      { path: ['k\u0000'], message: 'key must not contain NUL (\\u0000) characters' },
+      { path: ['a'], message: 'must not contain NUL (\\u0000) characters' },
+      { path: ['list', 0], message: 'must be valid Unicode (no unpaired surrogates)' },
+    ]);
+  });
+
+  it('given paired surrogates (emoji) and other control characters, when checked, then they pass', () => {
+    expect(
+      findJsonProblems({ emoji: '👍🏽', rtl: '\u202eabc', zw: 'a\u200bb', tab: '\t' }),
+    ).toEqual([]);
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineStorable } from './storable-text.js';
 import { findRepeats } from './unique.js';
 
 /** SPEC §5: a mark names at most 1000 groups. */
@@ -6,7 +7,7 @@ export const maxMarkedGroups = 1000;
 
 /** Aggregated group ids as a notification feed read returns them. */
 const groupIdsSchema = z
-  .array(z.string().min(1).max(1024))
+  .array(z.string().min(1).max(1024).superRefine(refineStorable))
   .min(1)
   .max(maxMarkedGroups)
   .superRefine((ids, ctx) => {

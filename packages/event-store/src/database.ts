@@ -9,6 +9,11 @@ export interface CreateDatabaseOptions {
   connectionString: string;
   /** Pool size; PostgreSQL's own default of 100 connections is shared by every process. */
   max?: number;
+  /**
+   * How long a query waits for a connection before failing (ms); default 5000. Bounded, so
+   * an unreachable PostgreSQL fails requests quickly instead of queueing them.
+   */
+  connectionTimeoutMillis?: number;
   /** Tag connections in `pg_stat_activity`, e.g. `tideline-worker`. */
   applicationName?: string;
 }
@@ -23,6 +28,7 @@ export function createDatabase<T = unknown>(options: CreateDatabaseOptions): Kys
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
     application_name: options.applicationName ?? 'tideline',
   });
   // An idle client losing its connection (PostgreSQL restart) must not crash the process;

@@ -14,7 +14,9 @@ const NETWORK_CODES = new Set([
  *
  * PostgreSQL SQLSTATE class 08 (connection), 57P01–57P03 (shutdown, cannot connect now),
  * 53 (insufficient resources), 40001/40P01 (serialization, deadlock); Node network errors;
- * errors that say `transient: true` (projections use it for Redis outages).
+ * ioredis' "connection closed", "max retries per request" and "offline queue disabled"
+ * errors; pg-pool's connection timeout; errors that say `transient: true` (projections use
+ * it for Redis outages).
  */
 export function isTransientError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
@@ -31,7 +33,7 @@ export function isTransientError(error: unknown): boolean {
   }
   return (
     typeof message === 'string' &&
-    /Connection terminated|Connection is closed|connect ECONNREFUSED|Client has encountered a connection error/.test(
+    /Connection terminated|Connection is closed|connect ECONNREFUSED|Client has encountered a connection error|Reached the max retries per request limit|enableOfflineQueue options is false|timeout exceeded when trying to connect|Redis connection is not ready/.test(
       message,
     )
   );

@@ -20,6 +20,7 @@ import {
   storedGroupSummaries,
 } from './read-model/feed-groups.js';
 import { compareEntriesDesc } from './read-model/feed-queries.js';
+import { waitForFeedProjection } from './read-model/wait-for-projection.js';
 
 /** Activities shown per group, newest first; the counts cover every member. */
 export const activitiesPerGroup = 15;
@@ -59,12 +60,14 @@ export function createAggregatedReader(deps: {
   db: Kysely<unknown>;
   config: FeedsConfig;
   groups?: readonly FeedGroupConfig[];
+  /** How long `minPosition` may wait for the projector. Default 5 s. */
+  minPositionWaitMs?: number;
 }) {
   const groups = deps.groups ?? deps.config.groups;
   return {
     async readGroups(
       feedInput: string,
-      options: { limit?: number; cursor?: string | null } = {},
+      options: { limit?: number; cursor?: string | null; minPosition?: string | null } = {},
     ): Promise<GroupPage> {
       const feed = parseInput(feedSchema, feedInput);
       const limit = parseInput(limitSchema, options.limit ?? 25);
@@ -79,6 +82,9 @@ export function createAggregatedReader(deps: {
         );
       }
       const after = options.cursor ? decodeCursor(options.cursor) : undefined;
+      if (options.minPosition != null) {
+        await waitForFeedProjection(deps.db, options.minPosition, deps.minPositionWaitMs ?? 5000);
+      }
       const notification = config.kind === 'notification';
       // One snapshot, so groups, members and marks agree with each other.
       const read = await deps.db

@@ -24,6 +24,13 @@ export type { FanoutJob, FanoutQueue } from './jobs.js';
 export { feedMigrations } from './migrations/index.js';
 export { processFanoutJob } from './process-fanout-job.js';
 export { contentPage, type Entry } from './read-model/feed-queries.js';
+export { type FollowPage, followPage } from './read-model/follow-lists.js';
+export {
+  type RefreshOptions,
+  type RefreshResult,
+  refreshAuthorEntries,
+} from './read-model/refresh-author-entries.js';
+export { waitForFeedProjection } from './read-model/wait-for-projection.js';
 export { dropFeedKeys } from './redis/drop-feed-keys.js';
 export { feedKeys } from './redis/keys.js';
 export { regenerateFeed } from './redis/regenerate-feed.js';

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { FeedsConfig } from './config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-queries.js';
+import { waitForFeedProjection } from './read-model/wait-for-projection.js';
 import { isCluster } from './redis/is-cluster.js';
 import { activityKey } from './redis/keys.js';
 import { redisCandidates } from './redis/read-candidates.js';
@@ -90,21 +91,6 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
     return bodies;
   }
 
-  async function waitForProjector(minPosition: Position): Promise<void> {
-    const deadline = Date.now() + (deps.minPositionWaitMs ?? 5000);
-    for (;;) {
-      const checkpoint = await readCheckpoint(db, 'feeds');
-      if (checkpoint !== undefined && checkpoint >= minPosition) return;
-      if (Date.now() > deadline) {
-        throw new TidelineError(
-          'SERVICE_UNAVAILABLE',
-          'the feed projection has not caught up with minPosition yet; retry shortly',
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-  }
-
   async function candidates(feed: Feed, before: Entry | undefined, count: number, exact: boolean) {
     if (!exact) {
       const fromRedis = await redisCandidates(db, redis, config, feed, before, count);
@@ -120,16 +106,7 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
       let before = options.cursor ? decodeCursor(options.cursor) : undefined;
       const minPosition = options.minPosition ?? undefined;
       if (minPosition !== undefined) {
-        if (!isPosition(minPosition)) {
-          throw new TidelineError(
-            'VALIDATION_FAILED',
-            'minPosition: must be a position returned by a write',
-            {
-              fields: [{ path: 'minPosition', message: 'must be a position returned by a write' }],
-            },
-          );
-        }
-        await waitForProjector(minPosition);
+        await waitForFeedProjection(db, minPosition, deps.minPositionWaitMs ?? 5000);
       }
       const exact = minPosition !== undefined;
       const results: { entry: Entry; body: StoredActivity }[] = [];

@@ -55,21 +55,23 @@ export async function waitForQuiet(
  * projector as an event-store consumer, and BullMQ fan-out workers.
  *
  * @example
- * const h = await createFeedHarness('timeline', { fanoutThreshold: 3 });
+ * const h = await createFeedHarness('timeline', { fanoutThreshold: 3 }); // Redis: REDIS_URL
  * h.start();
  */
 export async function createFeedHarness(
   label: string,
   overrides: Partial<FeedsConfig> = {},
+  options: { redisUrl?: string } = {},
 ): Promise<FeedHarness> {
+  const redisUrl = options.redisUrl ?? testRedisUrl;
   const testDb = await createTestDatabase(label, { migrations: feedMigrations });
   const config: FeedsConfig = {
     ...defaultFeedsConfig,
     redisPrefix: `tl-test:${label}:${randomBytes(4).toString('hex')}:`,
     ...overrides,
   };
-  const redis = new Redis(testRedisUrl, { maxRetriesPerRequest: 3 });
-  const bullConnection = new Redis(testRedisUrl, { maxRetriesPerRequest: null });
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  const bullConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const queue = createFanoutQueue({ connection: bullConnection, config });
   const reader = createTimelineReader({ db: testDb.db, redis, config });
   let consumer: Consumer | undefined;

@@ -9,11 +9,12 @@ export interface TestRedisServer {
 }
 
 /**
- * A private redis-server on a free port, for tests that must FLUSHDB or stop Redis
- * without touching anyone else's keys. Stop it in afterAll.
+ * A private redis-server on a free port (or `port`, to start one again where a stopped
+ * one was), for tests that must FLUSHDB or stop Redis without touching anyone else's
+ * keys. Stop it in afterAll.
  */
-export async function startRedisServer(): Promise<TestRedisServer> {
-  const port = await freePort();
+export async function startRedisServer(options: { port?: number } = {}): Promise<TestRedisServer> {
+  const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn(
     'redis-server',
     [

@@ -1,0 +1,75 @@
+import { countEventsAfter, readCheckpoint, START } from '@tideline/event-store';
+import { createFanoutQueue, type FeedsConfig } from '@tideline/fanout';
+import type { RequestHandler } from 'express';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * Prometheus metrics (`prom-client`): request latency by route, plus what the workers do
+ * read from the stores they share — the feed projector's lag behind the log and the
+ * fan-out queue's depth — measured at scrape time, so any server process reports them.
+ */
+export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config: FeedsConfig }) {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'tideline_http_request_duration_seconds',
+    help: 'HTTP request latency by method, route template and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'tideline_projector_lag_events',
+    help: 'Events in the log the feed projector has not applied yet',
+    registers: [registry],
+    async collect() {
+      const checkpoint = await readCheckpoint(deps.db, 'feeds');
+      this.set(await countEventsAfter(deps.db, checkpoint ?? START));
+    },
+  });
+  const queue = createFanoutQueue({ connection: deps.redis, config: deps.config });
+  new Gauge({
+    name: 'tideline_fanout_queue_depth',
+    help: 'Fan-out jobs waiting, delayed or running',
+    registers: [registry],
+    async collect() {
+      this.set(await queue.depth());
+    },
+  });
+
+  /** Times every request; the label is the matched route template, never the raw URL. */
+  const observe: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => {
+      end({
+        method: req.method,
+        route: routeOf(req.baseUrl, req.route?.path, req.path),
+        status: res.statusCode,
+      });
+    });
+    next();
+  };
+
+  return {
+    observe,
+    async handler(): Promise<{ contentType: string; body: string }> {
+      return { contentType: registry.contentType, body: await registry.metrics() };
+    },
+    close: () => queue.close(),
+  };
+}
+
+/** A bounded label: REST paths collapse their ids, tRPC keeps its procedure names. */
+function routeOf(baseUrl: string, routePath: unknown, path: string): string {
+  if (typeof routePath === 'string') return `${baseUrl}${routePath}`;
+  if (baseUrl === '/trpc') return `/trpc/${path.slice(1).split(',').slice(0, 5).join(',')}`;
+  if (baseUrl === '/api/v1') {
+    return `/api/v1${path
+      .replace(/^\/feeds\/[^/]+\/[^/]+/, '/feeds/{group}/{id}')
+      .replace(/\/activities\/[^/]+$/, '/activities/{activityId}')
+      .replace(/\/follows\/[^/]+\/[^/]+$/, '/follows/{targetGroup}/{targetId}')}`;
+  }
+  return baseUrl === '' ? 'other' : baseUrl;
+}

@@ -1,0 +1,128 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApiDeps, type RateLimitConfig } from '@tideline/api';
+import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import { createFeedHarness, type FeedHarness } from '@tideline/fanout/testing';
+import type { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import type { Kysely } from 'kysely';
+import { pino } from 'pino';
+import { createApp } from '../app.js';
+import { closeHttpServer } from '../close-http-server.js';
+import { createMetrics } from '../metrics.js';
+import { createServerRedis } from '../redis-client.js';
+import { attachWebSockets } from '../websocket.js';
+
+export const TEST_API_KEY = 'test-server-key-0123456789abcdef';
+export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef-0123456789';
+
+export interface TestServer {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  harness: FeedHarness;
+  /** The server's own Redis client (fails fast while Redis is down). */
+  redis: Redis;
+  /** A user token for `userId`, valid for `expiresIn` (default 1 h; negative = expired). */
+  tokenFor(
+    userId: string,
+    options?: { expiresInSeconds?: number; secret?: string },
+  ): Promise<string>;
+  /** `fetch` against the server with a bearer token. */
+  request(path: string, init?: RequestInit & { token?: string | null }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The API server as production wires it — its own database and key prefix, the feed
+ * projector and a fan-out worker in-process — listening on a free port.
+ *
+ * @example
+ * const server = await startTestServer('rest');
+ * const res = await server.request('/api/v1/feeds/user/ana/activities');
+ */
+export async function startTestServer(
+  label: string,
+  options: {
+    redisUrl?: string;
+    rateLimits?: RateLimitConfig;
+    startProjector?: boolean;
+    /** The server reaches PostgreSQL through this URL instead (e.g. a proxy it can lose). */
+    serverDatabaseUrl?: (url: string) => string;
+  } = {},
+): Promise<TestServer> {
+  const harness = await createFeedHarness(
+    label,
+    {},
+    options.redisUrl ? { redisUrl: options.redisUrl } : {},
+  );
+  if (options.startProjector !== false) harness.start();
+  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const redis = createServerRedis(options.redisUrl ?? redisUrlOf(harness), logger);
+  await once(redis, 'ready');
+  const serverDb = options.serverDatabaseUrl
+    ? createDatabase({
+        connectionString: options.serverDatabaseUrl(harness.testDb.url),
+        max: 5,
+        connectionTimeoutMillis: 1_000,
+      })
+    : undefined;
+  const db = serverDb ?? harness.testDb.db;
+  const api = createApiDeps({
+    db,
+    redis,
+    config: harness.config,
+    auth: { apiKeys: [TEST_API_KEY], jwtSecret: TEST_JWT_SECRET },
+    rateLimits: options.rateLimits ?? { userPerMinute: 0, serverPerMinute: 0 },
+  });
+  const metrics = createMetrics({ db, redis, config: harness.config });
+  const server: Server = createApp({
+    db: db as unknown as Kysely<EventStoreTables>,
+    redis,
+    logger,
+    api,
+    metrics,
+    corsOrigins: ['http://allowed.example'],
+  }).listen(0, '127.0.0.1');
+  const closeWebSockets = attachWebSockets(server, api, logger);
+  await new Promise((resolve) => server.once('listening', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    harness,
+    redis,
+    async tokenFor(userId, tokenOptions = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuedAt(now)
+        .setExpirationTime(now + (tokenOptions.expiresInSeconds ?? 3600))
+        .sign(new TextEncoder().encode(tokenOptions.secret ?? TEST_JWT_SECRET));
+    },
+    request(path, init = {}) {
+      const { token = TEST_API_KEY, headers, ...rest } = init;
+      return fetch(`${url}${path}`, {
+        ...rest,
+        headers: {
+          ...(rest.body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+          ...(headers as Record<string, string> | undefined),
+        },
+      });
+    },
+    async close() {
+      await closeWebSockets();
+      await closeHttpServer(server, 1_000);
+      await metrics.close();
+      redis.disconnect();
+      await serverDb?.destroy();
+      await harness.destroy();
+    },
+  };
+}
+
+function redisUrlOf(harness: FeedHarness): string {
+  const { host, port } = harness.redis.options;
+  return `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`;
+}
