@@ -1,0 +1,119 @@
+import type { Feed } from '@tideline/domain';
+import type { Redis } from 'ioredis';
+
+/** What a listener receives: the channel's feed and the raw message text. */
+export type FeedListener = (feed: Feed, message: string) => void;
+
+export interface FeedBus {
+  /**
+   * Listens to `feed`'s channel. Resolves once Redis has confirmed the subscription, so a
+   * caller that backfills after this cannot miss a message published after its backfill.
+   * Returns the function that stops listening.
+   */
+  subscribe(feed: Feed, listener: FeedListener): Promise<() => Promise<void>>;
+  /**
+   * Called each time the subscriber connection is back after a loss, once Redis has
+   * confirmed every channel again: messages published meanwhile are gone, so listeners
+   * must catch up from the source of truth.
+   */
+  onResubscribed(listener: () => void): () => void;
+  /** Local listeners and Redis channels, for metrics and tests. */
+  stats(): { listeners: number; channels: number };
+  close(): Promise<void>;
+}
+
+/** The Redis channel that carries a feed's messages. */
+export function feedChannel(prefix: string, feed: Feed): string {
+  return `${prefix}feed:${feed}`;
+}
+
+/**
+ * A process's one Redis subscriber connection, shared by every local listener: one Redis
+ * subscription per channel, however many listeners it has, taken with the first and
+ * dropped with the last. ioredis re-sends the subscriptions after a reconnect; then
+ * `onResubscribed` listeners are told, so they can backfill what the gap lost.
+ *
+ * @example
+ * const bus = createFeedBus(new Redis(url), 'tl:');
+ * const stop = await bus.subscribe('timeline:ana', (feed, message) => …);
+ */
+export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
+  const listeners = new Map<string, Set<FeedListener>>();
+  /** Per channel, the tail of its SUBSCRIBE/UNSUBSCRIBE chain: commands never interleave. */
+  const pending = new Map<string, Promise<unknown>>();
+  const resubscribed = new Set<() => void>();
+  let lost = false;
+
+  const inOrder = (channel: string, step: () => Promise<unknown>): Promise<unknown> => {
+    const next = (pending.get(channel) ?? Promise.resolve()).then(step, step);
+    pending.set(channel, next);
+    void next.finally(() => {
+      if (pending.get(channel) === next) pending.delete(channel);
+    });
+    return next;
+  };
+
+  subscriber.on('message', (channel: string, message: string) => {
+    const set = listeners.get(channel);
+    if (set === undefined) return;
+    const feed = channel.slice(prefix.length + 'feed:'.length);
+    for (const listener of set) listener(feed, message);
+  });
+  subscriber.on('close', () => {
+    lost = true;
+  });
+  subscriber.on('ready', () => {
+    if (!lost) return;
+    lost = false;
+    // ioredis re-sends SUBSCRIBE for every channel before 'ready'; PING waits for the acks.
+    void subscriber
+      .ping()
+      .then(() => {
+        for (const listener of resubscribed) listener();
+      })
+      .catch(() => undefined);
+  });
+
+  return {
+    async subscribe(feed, listener) {
+      const channel = feedChannel(prefix, feed);
+      let set = listeners.get(channel);
+      const first = set === undefined;
+      if (set === undefined) {
+        set = new Set();
+        listeners.set(channel, set);
+      }
+      set.add(listener);
+      // Later listeners wait for the first one's SUBSCRIBE to be confirmed too.
+      await inOrder(channel, () => (first ? subscriber.subscribe(channel) : Promise.resolve()));
+      let stopped = false;
+      return async () => {
+        if (stopped) return;
+        stopped = true;
+        const current = listeners.get(channel);
+        current?.delete(listener);
+        if (current?.size === 0) {
+          listeners.delete(channel);
+          await inOrder(channel, async () => {
+            // Someone may have subscribed again while this waited its turn.
+            if (!listeners.has(channel)) await subscriber.unsubscribe(channel);
+          });
+        }
+      };
+    },
+    onResubscribed(listener) {
+      resubscribed.add(listener);
+      return () => resubscribed.delete(listener);
+    },
+    stats() {
+      let count = 0;
+      for (const set of listeners.values()) count += set.size;
+      return { listeners: count, channels: listeners.size };
+    },
+    async close() {
+      listeners.clear();
+      resubscribed.clear();
+      subscriber.disconnect();
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { createFeedBus, type FeedBus, type FeedListener, feedChannel } from './feed-bus.js';
