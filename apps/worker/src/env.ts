@@ -15,6 +15,8 @@ const schema = z.object({
   ...feedsEnvShape,
   /** Fan-out jobs one worker process runs at once. */
   FANOUT_CONCURRENCY: integerVar(1, 256, 8),
+  /** How often the `author_recent_entries` materialized view is refreshed; 0 = never. */
+  MATERIALIZED_VIEW_REFRESH_SECONDS: integerVar(0, 86_400, 30),
   DATABASE_URL: urlVar(
     postgresProtocols,
     'postgres://user@host:5432/tideline',

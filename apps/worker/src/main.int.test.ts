@@ -49,6 +49,8 @@ describe('worker process', () => {
 
     try {
       await waitForOutput(output, '"msg":"worker ready"', 30_000);
+      // The view is due at once on a fresh database: the first refresh runs at start.
+      await waitForOutput(output, '"msg":"materialized view refreshed"', 30_000);
       child.kill('SIGTERM');
       const [code] = await exited;
       expect(code, output.join('')).toBe(0);

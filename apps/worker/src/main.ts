@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { loadEnv } from './env.js';
 import { projections } from './projections.js';
+import { refreshViewsPeriodically } from './refresh-views.js';
 import { runWorker } from './run-worker.js';
 
 const env = loadEnv();
@@ -57,6 +58,13 @@ try {
     logger.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed'),
   );
   fanout.on('error', (error) => logger.warn({ err: error }, 'fan-out worker error'));
+  const refreshing = refreshViewsPeriodically({
+    db,
+    config,
+    intervalSeconds: env.MATERIALIZED_VIEW_REFRESH_SECONDS,
+    logger,
+    signal: controller.signal,
+  });
   try {
     await runWorker({
       db,
@@ -66,6 +74,8 @@ try {
       signal: controller.signal,
     });
   } finally {
+    controller.abort();
+    await refreshing;
     await fanout.close();
   }
 } catch (error) {

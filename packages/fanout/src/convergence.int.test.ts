@@ -22,6 +22,7 @@ import { createFanoutQueue } from './fanout-queue.js';
 import { feedProjector } from './feed-projector.js';
 import { feedMigrations } from './migrations/index.js';
 import { contentPage } from './read-model/feed-queries.js';
+import { refreshAuthorEntries } from './read-model/refresh-author-entries.js';
 import { dropFeedKeys } from './redis/drop-feed-keys.js';
 import { feedKeys } from './redis/keys.js';
 import { waitForQuiet } from './testing/feed-harness.js';
@@ -328,6 +329,16 @@ describe('convergence of every feed to the reference model', () => {
           },
         })),
         { at: 80, run: async () => void (await redis.flushdb()) },
+        // The view, refreshed while the projector runs, lags what follows; regenerations
+        // and PostgreSQL reads go through it from here on, and again after the rebuild.
+        ...[
+          { at: 30, depth: 3, minFollowers: 0 },
+          { at: 110, depth: 2, minFollowers: THRESHOLD },
+        ].map(({ at, depth, minFollowers }) => ({
+          at,
+          run: async () =>
+            void (await refreshAuthorEntries(testDb.db, { depth, minFollowers, intervalMs: 0 })),
+        })),
       ];
       try {
         await execute(operations, seed, hooks, read);

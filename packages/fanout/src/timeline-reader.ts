@@ -1,11 +1,4 @@
-import {
-  type Feed,
-  feedSchema,
-  parseInput,
-  type StoredActivity,
-  TidelineError,
-} from '@tideline/domain';
-import { isPosition, type Position, readCheckpoint } from '@tideline/event-store';
+import { type Feed, feedSchema, parseInput, type StoredActivity } from '@tideline/domain';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import { z } from 'zod';

@@ -1,5 +1,6 @@
 import type { Feed } from '@tideline/domain';
-import { type QueryExecutorProvider, type RawBuilder, sql } from 'kysely';
+import { type QueryExecutorProvider, sql } from 'kysely';
+import { newestEntries } from './newest-entries.js';
 
 /** An activity's place in a feed: newest first by `(timeMs, id)`. */
 export interface Entry {
@@ -37,11 +38,6 @@ export function toEdgeRow(row: EdgeSqlRow): EdgeRow {
 /** Strictly below this key: the cursor of keyset pagination. */
 export type Before = Entry | undefined;
 
-function below(before: Before, alias: string): RawBuilder<unknown> {
-  if (!before) return sql`true`;
-  return sql`(${sql.ref(`${alias}.time_ms`)}, ${sql.ref(`${alias}.activity_id`)}) < (${before.timeMs}::bigint, ${before.id}::text)`;
-}
-
 interface EntryRow {
   time_ms: number;
   activity_id: string;
@@ -49,17 +45,17 @@ interface EntryRow {
 
 const toEntry = (row: EntryRow): Entry => ({ timeMs: row.time_ms, id: row.activity_id });
 
-/** direct(feed), newest first. */
+/** direct(feed), newest first (through the `author_recent_entries` view when it covers the feed). */
 export async function directEntries(
   executor: QueryExecutorProvider,
   feed: Feed,
   limit: number,
   before?: Before,
 ): Promise<Entry[]> {
+  const entries = newestEntries(sql`${feed}::text`, limit, { before });
   const result = await sql<EntryRow>`
-    SELECT time_ms, activity_id FROM feed_entries AS e
-    WHERE e.feed = ${feed} AND ${below(before, 'e')}
-    ORDER BY e.time_ms DESC, e.activity_id DESC LIMIT ${limit}`.execute(executor);
+    SELECT time_ms, activity_id FROM ${entries} AS n
+    ORDER BY time_ms DESC, activity_id DESC`.execute(executor);
   return result.rows.map(toEntry);
 }
 
@@ -95,14 +91,11 @@ export async function contributedEntries(
       ${keptEdges}
     )
     SELECT DISTINCT c.time_ms, c.activity_id FROM edges
-    CROSS JOIN LATERAL (
-      SELECT e.time_ms, e.activity_id FROM feed_entries e
-      WHERE e.feed = edges.target
-        AND (edges.cutoff_ms IS NULL OR (e.time_ms, e.activity_id) > (edges.cutoff_ms, edges.cutoff_id))
-        AND (edges.until_position IS NULL OR e.added_position < edges.until_position)
-        AND ${below(options.before, 'e')}
-      ORDER BY e.time_ms DESC, e.activity_id DESC LIMIT ${options.limit}
-    ) AS c
+    CROSS JOIN LATERAL ${newestEntries(sql.ref('edges.target'), options.limit, {
+      before: options.before,
+      after: { ms: sql.ref('edges.cutoff_ms'), id: sql.ref('edges.cutoff_id') },
+      until: sql.ref('edges.until_position'),
+    })} AS c
     ORDER BY c.time_ms DESC, c.activity_id DESC LIMIT ${options.limit}`.execute(executor);
   return result.rows.map(toEntry);
 }
