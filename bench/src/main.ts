@@ -5,6 +5,8 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { benchEnv } from './env.js';
 import { type Figure, machineInfo, type Report, withRatio, writeReport } from './report.js';
+import { apiSuite } from './suites/api.js';
+import { auditSuite } from './suites/audit.js';
 import { eventStoreSuite } from './suites/event-store.js';
 import { fanoutSuite } from './suites/fanout.js';
 import { notificationsSuite } from './suites/notifications.js';
@@ -47,35 +49,18 @@ async function main() {
       figures,
     };
     const runs = (suite: string) => benchEnv.only === undefined || benchEnv.only === suite;
-    if (runs('event-store')) {
-      figures.push(
-        ...(await eventStoreSuite({ db, quick: benchEnv.quick, progress })).map(withRatio),
-      );
-    }
-    if (runs('fanout')) {
-      figures.push(
-        ...(
-          await fanoutSuite({
-            db,
-            quick: benchEnv.quick,
-            progress,
-            connectionString: url.toString(),
-            redisUrl: benchEnv.redisUrl,
-          })
-        ).map(withRatio),
-      );
-    }
-    if (runs('notifications')) {
-      figures.push(
-        ...(
-          await notificationsSuite({
-            db,
-            quick: benchEnv.quick,
-            progress,
-            redisUrl: benchEnv.redisUrl,
-          })
-        ).map(withRatio),
-      );
+    const { quick, redisUrl, adminUrl } = benchEnv;
+    const connectionString = url.toString();
+    // In report order; each suite returns its figures.
+    const suites: Record<string, () => Promise<Figure[]>> = {
+      'event-store': () => eventStoreSuite({ db, quick, progress }),
+      fanout: () => fanoutSuite({ db, quick, progress, connectionString, redisUrl }),
+      notifications: () => notificationsSuite({ db, quick, progress, redisUrl }),
+      api: () => apiSuite({ db, quick, progress, connectionString, redisUrl }),
+      audit: () => auditSuite({ adminUrl, redisUrl, quick, progress }),
+    };
+    for (const [name, run] of Object.entries(suites)) {
+      if (runs(name)) figures.push(...(await run()).map(withRatio));
     }
     const results = (file: string) => fileURLToPath(new URL(`../results/${file}`, import.meta.url));
     // A partial run (`--only`) must not replace the full report.

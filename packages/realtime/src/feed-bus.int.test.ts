@@ -73,9 +73,7 @@ describe('feed bus', () => {
     await Promise.all(
       Array.from({ length: 40 }, (_, i) => {
         const feed = feeds[i % feeds.length] ?? 'user:a';
-        return bus
-          .subscribe(feed, () => {})
-          .then((stop) => (i % 2 === 1 ? stop() : undefined));
+        return bus.subscribe(feed, () => {}).then((stop) => (i % 2 === 1 ? stop() : undefined));
       }),
     );
     expect(bus.stats()).toEqual({ listeners: 20, channels: 2 });

@@ -1,0 +1,57 @@
+// The load generator's own process (forked by `startLoadGenerator`): it gets an HttpLoad
+// over IPC, runs it open-loop and answers with the LoadResult; it exits when the parent
+// disconnects, so it never outlives the bench.
+import http from 'node:http';
+import type { HttpLoad, ToGenerator } from './load-generator.js';
+import { runOpenLoop } from './open-loop.js';
+
+/** A request unanswered this long after it was sent (queueing for a socket included) times out. */
+const TIMEOUT_MS = 10_000;
+
+// Enough sockets that requests never wait for one unless the server has stopped answering.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+function request(origin: URL, load: HttpLoad, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      agent,
+      host: origin.hostname,
+      port: origin.port,
+      method: load.method,
+      path,
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      headers:
+        load.body === undefined
+          ? load.headers
+          : {
+              ...load.headers,
+              'content-type': 'application/json',
+              'content-length': Buffer.byteLength(load.body),
+            },
+    });
+    const fail = (error: Error) => (error.name === 'AbortError' ? resolve(0) : reject(error));
+    req.on('error', fail);
+    req.on('response', (res) => {
+      // The latency includes reading the whole body.
+      res.on('data', () => {});
+      res.on('end', () => resolve(res.statusCode ?? 0));
+      res.on('error', fail);
+    });
+    req.end(load.body);
+  });
+}
+
+process.on('message', (message: ToGenerator) => {
+  const { load } = message;
+  const origin = new URL(load.origin);
+  runOpenLoop({
+    rate: load.rate,
+    warmupMs: load.warmupMs,
+    durationMs: load.durationMs,
+    send: (n) => request(origin, load, load.paths[n % load.paths.length] ?? '/'),
+  }).then(
+    (result) => process.send?.({ kind: 'result', result }),
+    (error: unknown) => process.send?.({ kind: 'error', message: String(error) }),
+  );
+});
+process.on('disconnect', () => process.exit(0));

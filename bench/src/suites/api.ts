@@ -1,0 +1,237 @@
+import { randomBytes } from 'node:crypto';
+import { appRouter, createApiDeps, createCallerFactory } from '@tideline/api';
+import { migrateToLatest } from '@tideline/event-store';
+import {
+  createTimelineReader,
+  defaultFeedsConfig,
+  type FeedsConfig,
+  feedMigrations,
+  regenerateFeed,
+} from '@tideline/fanout';
+import { Redis } from 'ioredis';
+import { sql } from 'kysely';
+import { type ApiServer, startApiServer } from '../load/api-server.js';
+import { type LoadGenerator, startLoadGenerator } from '../load/load-generator.js';
+import { measureHttp } from '../load/measure.js';
+import type { Figure } from '../report.js';
+import { round } from '../stats.js';
+import { compareReads } from './api-compare.js';
+import {
+  ADD_RATE,
+  API_READER,
+  apiShape,
+  assertSamePage,
+  COMPARE_RATE,
+  describe,
+  durations,
+  failures,
+  HOLD_P99_MS,
+  holds,
+  PAGE,
+  READ_RATE,
+  type Request,
+  ramp,
+  requests,
+} from './api-workloads.js';
+import type { FanoutSuiteContext } from './fanout.js';
+import { generateGraph, threshold } from './fanout-data.js';
+import { deleteKeys } from './fanout-util.js';
+
+/**
+ * The API over HTTP (SPEC §9): the server runs as its own process, as in production, and a
+ * load generator in another sends requests open-loop at fixed rates, each latency measured
+ * from the request's intended send time. The same timeline read by an in-process call, tRPC
+ * and REST; REST reads at 1,000 req/s; add-activity at a moderate rate and stepped up to
+ * the highest rate that holds.
+ */
+export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
+  const { db, quick, progress } = ctx;
+  await migrateToLatest(db, feedMigrations);
+  const shape = apiShape(quick);
+  const config: FeedsConfig = {
+    ...defaultFeedsConfig,
+    fanoutThreshold: threshold(shape),
+    redisPrefix: `bench-api:${randomBytes(4).toString('hex')}:`,
+  };
+  const key = `bench-${randomBytes(16).toString('hex')}`;
+  const time = durations(quick);
+  const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 3 });
+  let server: ApiServer | undefined;
+  let generator: LoadGenerator | undefined;
+  try {
+    progress(
+      `api: generating ${shape.users} authors, ${shape.activities} activities ` +
+        `(FANOUT_THRESHOLD ${config.fanoutThreshold})`,
+    );
+    await generateGraph(db, shape, progress);
+    // The generator's dirty pages are flushed now, not by a checkpoint during the runs.
+    await sql`CHECKPOINT`.execute(db).catch(() => progress('api: CHECKPOINT not permitted'));
+    const feed = `${API_READER.group}:${API_READER.id}`;
+    await regenerateFeed(db, redis, config, feed);
+    const reader = createTimelineReader({ db, redis, config });
+    for (let i = 0; i < 50; i += 1) await reader.readFeed(feed, { limit: PAGE });
+    const expected = (await reader.readFeed(feed, { limit: PAGE })).results.map((a) => a.id);
+
+    server = await startApiServer({
+      DATABASE_URL: ctx.connectionString,
+      REDIS_URL: ctx.redisUrl,
+      API_KEYS: key,
+      RATE_LIMIT_SERVER_PER_MINUTE: '0',
+      REDIS_KEY_PREFIX: config.redisPrefix,
+      FANOUT_THRESHOLD: String(config.fanoutThreshold),
+      LOG_LEVEL: 'warn',
+    });
+    generator = await startLoadGenerator();
+    progress(`api: server at ${server.origin} and the load generator started`);
+    const api = server;
+    const load = generator;
+    const req = requests(key);
+    await assertSamePage(`${api.origin}${req.restRead.paths[0]}`, key, expected);
+    await assertSamePage(`${api.origin}${req.trpcRead.paths[0]}`, key, expected);
+    const measure = async (
+      label: string,
+      request: Request,
+      rate: number,
+      durationMs: number,
+      warmupMs = time.warmupMs,
+    ) => {
+      const result = await measureHttp(api, load, { ...request, rate, warmupMs, durationMs });
+      progress(`api: ${label} @${rate}/s: ${describe(result)}`);
+      return result;
+    };
+
+    const caller = createCallerFactory(appRouter)({
+      deps: createApiDeps({
+        db,
+        redis,
+        config,
+        auth: { apiKeys: [key] },
+        rateLimits: { userPerMinute: 0, serverPerMinute: 0 },
+      }),
+      authorization: `Bearer ${key}`,
+      requestId: 'bench-api',
+    });
+    // A fresh server (code compiled by tsx, cold JIT) and generator are several times slower
+    // for their first few hundred requests: warm both up on every kind of request first.
+    progress(`api: warming up, ${time.serverWarmupMs / 1000}s of each request at 100 req/s`);
+    for (const request of [req.trpcRead, req.restRead, req.add]) {
+      await measureHttp(api, load, {
+        ...request,
+        rate: 100,
+        warmupMs: 0,
+        durationMs: time.serverWarmupMs,
+      });
+    }
+    for (let i = 0; i < 200; i += 1) await caller.feeds.read(req.input);
+    progress(
+      `api: the same read at ${COMPARE_RATE} req/s, in-process, tRPC over HTTP and REST, ` +
+        `${time.rounds} round(s)`,
+    );
+    const compared = await compareReads({
+      server: api,
+      generator: load,
+      callInProcess: () => caller.feeds.read(req.input),
+      trpcRead: req.trpcRead,
+      restRead: req.restRead,
+      rounds: time.rounds,
+      warmupMs: time.warmupMs,
+      durationMs: time.compareMs,
+      progress,
+    });
+
+    progress(`api: REST timeline read at ${READ_RATE} req/s for ${time.readMs / 1000}s`);
+    const read = await measure('REST read', req.restRead, READ_RATE, time.readMs);
+    const added = await measure('add activity', req.add, ADD_RATE, time.addMs);
+
+    progress(
+      `api: add-activity ramp, ${time.stepMs / 1000}s a step, until p99 > ${HOLD_P99_MS} ms, ` +
+        'a failure, or under 95 % of the rate achieved (twice in a row)',
+    );
+    let sustained = 0;
+    for (const rate of ramp(quick)) {
+      const step = () => measure('add ramp', req.add, rate, time.stepMs, time.stepWarmupMs);
+      // One retry: a single noisy step on a shared machine should not end the ramp.
+      if (!holds(await step()) && !holds(await step())) break;
+      sustained = rate;
+    }
+
+    const problems = api.problems();
+    if (problems.count > 0) {
+      progress(`api: the server logged ${problems.count} warnings/errors; the last ones:`);
+      for (const line of problems.last) progress(`  ${line}`);
+    }
+
+    const at = `${READ_RATE} req/s (REST, open loop, 20 fan-out-on-read + 200 other followees, page ${PAGE})`;
+    const compare = `read p50 at ${COMPARE_RATE} req/s`;
+    const ms = (name: string, value: number): Figure => ({
+      name,
+      value,
+      unit: 'ms',
+      better: 'lower',
+    });
+    const count = (name: string, value: number): Figure => ({
+      name,
+      value,
+      unit: 'requests',
+      better: 'lower',
+      target: 0,
+    });
+    const figures: Figure[] = [
+      { ...ms(`timeline read p50 at ${at}`, read.p50), target: 3 },
+      { ...ms(`timeline read p99 at ${at}`, read.p99), target: 15 },
+      ms(`timeline read max at ${READ_RATE} req/s (REST)`, read.max),
+      {
+        name: `timeline read achieved rate, ${READ_RATE} req/s offered (REST)`,
+        value: read.achievedRate,
+        unit: 'req/s',
+        better: 'higher',
+      },
+      count(
+        `timeline read failures at ${READ_RATE} req/s (errors incl. 10 s timeouts + non-2xx)`,
+        failures(read),
+      ),
+      ms(`${compare}: in-process call (createCaller)`, compared.inProcess),
+      ms(`${compare}: tRPC over HTTP (httpBatchLink URL)`, compared.trpc),
+      ms(`${compare}: REST`, compared.rest),
+      {
+        name: `${compare}: tRPC over HTTP ÷ in-process`,
+        value: round(compared.trpc / compared.inProcess, 2),
+        unit: '×',
+        better: 'lower',
+      },
+      {
+        name: `${compare}: REST ÷ in-process`,
+        value: round(compared.rest / compared.inProcess, 2),
+        unit: '×',
+        better: 'lower',
+      },
+      ms(`add activity p50 at ${ADD_RATE} req/s (REST POST)`, added.p50),
+      ms(`add activity p99 at ${ADD_RATE} req/s (REST POST)`, added.p99),
+      count(`add activity failures at ${ADD_RATE} req/s (errors + non-2xx)`, failures(added)),
+      {
+        name: `add activity max sustained rate (REST POST; last ramp step with p99 ≤ ${HOLD_P99_MS} ms, no failures, ≥ 95 % achieved)`,
+        value: sustained,
+        unit: 'req/s',
+        better: 'higher',
+      },
+    ];
+    if (compared.restServerCpuMs !== undefined) {
+      figures.push(
+        ms(
+          `server CPU per REST timeline read (at ${COMPARE_RATE} req/s)`,
+          compared.restServerCpuMs,
+        ),
+      );
+    }
+    if (added.serverCpuMs !== undefined) {
+      figures.push(ms(`server CPU per add activity (at ${ADD_RATE} req/s)`, added.serverCpuMs));
+    }
+    return figures;
+  } finally {
+    await generator?.stop();
+    await server?.stop();
+    const deleted = await deleteKeys(redis, config.redisPrefix);
+    progress(`api: stopped the server and the load generator; deleted ${deleted} bench keys`);
+    redis.disconnect();
+  }
+}
