@@ -14,7 +14,7 @@ import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
 import { repoRoot } from './repo-paths.js';
 
-const schema = z.object({
+export const envSchema = z.object({
   // Validated here too, so a bad value stops `pnpm start` at once instead of crash-looping a worker.
   ...feedsEnvShape,
   DATABASE_URL: optionalUrlVar(postgresProtocols, 'postgres://user@host:5432/tideline'),
@@ -32,7 +32,7 @@ const schema = z.object({
   JWT_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
 });
 
-export type LauncherEnv = z.output<typeof schema>;
+export type LauncherEnv = z.output<typeof envSchema>;
 
 export { InvalidEnvError };
 
@@ -46,7 +46,7 @@ export { InvalidEnvError };
 export function loadEnv(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): LauncherEnv {
-  return parseEnv(schema, source);
+  return parseEnv(envSchema, source);
 }
 
 /**

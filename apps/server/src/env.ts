@@ -23,7 +23,7 @@ const listOf = <T extends z.ZodType<string>>(item: T) =>
     z.array(item),
   );
 
-const schema = z.object({
+export const envSchema = z.object({
   ...feedsEnvShape,
   DATABASE_URL: urlVar(
     postgresProtocols,
@@ -56,7 +56,7 @@ const schema = z.object({
   ),
 });
 
-export type ServerEnv = z.output<typeof schema>;
+export type ServerEnv = z.output<typeof envSchema>;
 
 /**
  * Reads and validates the API server's configuration; throws one line per bad variable.
@@ -67,5 +67,5 @@ export type ServerEnv = z.output<typeof schema>;
 export function loadEnv(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): ServerEnv {
-  return parseEnv(schema, source);
+  return parseEnv(envSchema, source);
 }

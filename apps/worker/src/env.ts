@@ -11,7 +11,7 @@ import {
 import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
 
-const schema = z.object({
+export const envSchema = z.object({
   ...feedsEnvShape,
   /** Fan-out jobs one worker process runs at once. */
   FANOUT_CONCURRENCY: integerVar(1, 256, 8),
@@ -34,7 +34,7 @@ const schema = z.object({
   ),
 });
 
-export type WorkerEnv = z.output<typeof schema>;
+export type WorkerEnv = z.output<typeof envSchema>;
 
 /**
  * Reads and validates the worker's configuration; throws one line per bad variable.
@@ -45,7 +45,7 @@ export type WorkerEnv = z.output<typeof schema>;
 export function loadEnv(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): WorkerEnv {
-  return parseEnv(schema, source);
+  return parseEnv(envSchema, source);
 }
 
 /**
