@@ -1,11 +1,6 @@
 import type { StoredActivity } from '@tideline/domain';
-import {
-  defaultRetryPolicy,
-  processBatch,
-  readAll,
-  readCheckpoint,
-  type StoredEvent,
-} from '@tideline/event-store';
+import { readAll, readCheckpoint, type StoredEvent } from '@tideline/event-store';
+import { projectAll } from '@tideline/event-store/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addActivity } from './commands/add-activities.js';
@@ -56,19 +51,8 @@ const projector = () =>
   });
 
 /** Projects up to `limit` more events (default: the whole log). */
-async function project(limit = Number.POSITIVE_INFINITY): Promise<number> {
-  const projection = projector();
-  let moved = 0;
-  while (moved < limit) {
-    const n = await processBatch(db(), projection, {
-      batchSize: Math.min(50, limit - moved),
-      startFrom: 'beginning',
-      retry: defaultRetryPolicy,
-    });
-    if (n === 0) break;
-    moved += n;
-  }
-  return moved;
+function project(limit = Number.POSITIVE_INFINITY): Promise<number> {
+  return projectAll(db(), projector(), { batchSize: 50, limit });
 }
 
 const refresh = (depth: number, minFollowers: number) =>

@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { createConsumer, readAll, type StoredEvent } from '@tideline/event-store';
 import {
-  createConsumer,
-  defaultRetryPolicy,
-  processBatch,
-  readAll,
-  type StoredEvent,
-} from '@tideline/event-store';
-import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
+  createTestDatabase,
+  projectAll,
+  type TestDatabase,
+  waitFor,
+} from '@tideline/event-store/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregatedReader, type GroupPage } from './aggregated-reader.js';
@@ -365,12 +364,7 @@ describe('convergence of every feed to the reference model', () => {
           connectionString: testDb.url,
           projection: replayer,
         }).rebuild();
-        const batch = {
-          batchSize: 100,
-          startFrom: 'beginning' as const,
-          retry: defaultRetryPolicy,
-        };
-        while ((await processBatch(testDb.db, replayer, batch)) > 0);
+        await projectAll(testDb.db, replayer);
         workers = [startWorker(config)];
         await quiesce(config);
         const rebuilt = await compareAll(config, model, 'rebuilt');

@@ -14,6 +14,7 @@ import {
 } from './read-model/feed-queries.js';
 import { admits, edgesOfAuthors, followerCounts } from './read-model/record-activities.js';
 import { type BatchChange, recordBatch } from './read-model/record-batch.js';
+import { feedMessages, publishFeedMessages } from './redis/feed-messages.js';
 import { feedKeys, formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
 import { type ScriptedPipeline, withTimelineScripts } from './redis/scripts.js';
@@ -61,6 +62,9 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       const plan = await planRedis(tx, redis, changes, config);
       const pipeline = redis.pipeline() as ScriptedPipeline;
       writeChanges(pipeline, changes, plan, config);
+      // After the writes, so a subscriber that reads on a message finds what it announces.
+      // A retried batch publishes again; consumers skip ids they have seen.
+      publishFeedMessages(pipeline, config.redisPrefix, feedMessages(changes));
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed?.[0]) throw Object.assign(failed[0], { transient: true });

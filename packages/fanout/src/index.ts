@@ -32,6 +32,7 @@ export {
 } from './read-model/refresh-author-entries.js';
 export { waitForFeedProjection } from './read-model/wait-for-projection.js';
 export { dropFeedKeys } from './redis/drop-feed-keys.js';
+export { type FeedMessage, feedChannel, feedMessages } from './redis/feed-messages.js';
 export { feedKeys } from './redis/keys.js';
 export { regenerateFeed } from './redis/regenerate-feed.js';
 export { feedStream, followStream } from './streams.js';

@@ -1,8 +1,9 @@
 import { waitFor } from '@tideline/event-store/testing';
+import { feedChannel } from '@tideline/fanout';
 import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedBus, type FeedBus, feedChannel } from './feed-bus.js';
+import { createFeedBus, type FeedBus } from './feed-bus.js';
 
 const prefix = 'bus-test:';
 let redisServer: TestRedisServer;

@@ -1,4 +1,5 @@
 import type { Feed } from '@tideline/domain';
+import { feedChannel } from '@tideline/fanout';
 import type { Redis } from 'ioredis';
 
 /** What a listener receives: the channel's feed and the raw message text. */
@@ -20,11 +21,6 @@ export interface FeedBus {
   /** Local listeners and Redis channels, for metrics and tests. */
   stats(): { listeners: number; channels: number };
   close(): Promise<void>;
-}
-
-/** The Redis channel that carries a feed's messages. */
-export function feedChannel(prefix: string, feed: Feed): string {
-  return `${prefix}feed:${feed}`;
 }
 
 /**
@@ -56,7 +52,7 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
   subscriber.on('message', (channel: string, message: string) => {
     const set = listeners.get(channel);
     if (set === undefined) return;
-    const feed = channel.slice(prefix.length + 'feed:'.length);
+    const feed = channel.slice(feedChannel(prefix, '').length);
     for (const listener of set) listener(feed, message);
   });
   subscriber.on('close', () => {

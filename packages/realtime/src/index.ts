@@ -1,1 +1,2 @@
-export { createFeedBus, type FeedBus, type FeedListener, feedChannel } from './feed-bus.js';
+export { feedChannel } from '@tideline/fanout';
+export { createFeedBus, type FeedBus, type FeedListener } from './feed-bus.js';

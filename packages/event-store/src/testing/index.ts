@@ -1,4 +1,5 @@
 export { freePort } from './free-port.js';
+export { projectAll } from './project-all.js';
 export {
   type Delivery,
   deliveries,

@@ -14,13 +14,18 @@ import { refreshGroups } from './feed-groups.js';
 import { type EdgeRow, type EdgeSqlRow, type Entry, toEdgeRow } from './feed-queries.js';
 import { type NewActivity, recordActivitiesAdded } from './record-activities.js';
 
-/** What one batch changed, in log order, for the Redis writes and jobs that follow. */
-export type BatchChange =
+/**
+ * What one batch changed, in log order, for the Redis writes, jobs and feed messages that
+ * follow; `position` is the event's.
+ */
+export type BatchChange = { position: string } & (
   | { kind: 'added'; activity: ActivityAddedData }
   | { kind: 'updated'; id: string; body: ActivityAddedData }
   | { kind: 'removed'; id: string; feeds: Feed[]; entry: Entry }
   | { kind: 'followed'; edge: EdgeRow; ended: boolean }
-  | { kind: 'unfollowed'; edge: EdgeRow };
+  | { kind: 'unfollowed'; edge: EdgeRow }
+  | { kind: 'marked'; mark: FeedMarkedData }
+);
 
 export interface RecordedBatch {
   changes: BatchChange[];
@@ -83,17 +88,25 @@ export async function recordBatch(
   for (const event of events) {
     if (event.type === 'ActivityAdded') {
       const activity = event.data as ActivityAddedData;
-      if (recorded.has(activity.id)) changes.push({ kind: 'added', activity });
+      if (recorded.has(activity.id)) {
+        changes.push({ kind: 'added', activity, position: event.position });
+      }
     } else if (event.type === 'ActivityRemoved') {
       const { id } = event.data as ActivityRemovedData;
       const done = removed.get(id);
       if (done && removals.get(id) === event.position)
-        changes.push({ kind: 'removed', id, ...done });
+        changes.push({ kind: 'removed', id, ...done, position: event.position });
     } else if (event.type === 'ActivityUpdated') {
       const update = event.data as ActivityUpdatedData;
       const body = bodies.get(update.id);
       if (body && lastUpdate.get(update.id) === update)
-        changes.push({ kind: 'updated', id: update.id, body });
+        changes.push({ kind: 'updated', id: update.id, body, position: event.position });
+    } else if (event.type === 'FeedMarked') {
+      changes.push({
+        kind: 'marked',
+        mark: event.data as FeedMarkedData,
+        position: event.position,
+      });
     } else {
       const change = follows.changes.get(event.position);
       if (change) changes.push(change);
@@ -242,14 +255,19 @@ async function recordEdges(
       current.set(pair, fresh);
       created.push(fresh);
       sequence.push({ source: data.source, target: data.target, delta: 1 });
-      const change = { kind: 'followed' as const, edge: fresh, ended: false };
+      const change = {
+        kind: 'followed' as const,
+        edge: fresh,
+        ended: false,
+        position: event.position,
+      };
       changes.set(event.position, change);
       followedChanges.set(fresh, change);
     } else if (event.type === 'FeedUnfollowed' && edge) {
       current.set(pair, undefined);
       if ((data as FeedUnfollowedData).keepHistory) kept.push({ edge, until: event.position });
       sequence.push({ source: data.source, target: data.target, delta: -1 });
-      changes.set(event.position, { kind: 'unfollowed', edge });
+      changes.set(event.position, { kind: 'unfollowed', edge, position: event.position });
       const followed = followedChanges.get(edge);
       if (followed) followed.ended = true;
     }
