@@ -1,7 +1,10 @@
 export { InvalidEnvError, type LauncherEnv, loadEnv } from './env.js';
+export { ensureDatabase } from './local-stack/ensure-database.js';
 export { LocalStackError } from './local-stack/local-stack-error.js';
+export { readRedisConf } from './local-stack/read-redis-conf.js';
 export {
   ensureRedisSettings,
+  missingKeyspaceFlags,
   REQUIRED_KEYSPACE_EVENTS,
   type RedisSettingsReport,
 } from './local-stack/redis-settings.js';

@@ -3,9 +3,7 @@ import {
   integerVar,
   logLevelVar,
   parseEnv,
-  postgresProtocols,
-  redisProtocols,
-  urlVar,
+  serviceUrlsShape,
 } from '@tideline/config';
 import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
@@ -25,12 +23,7 @@ const listOf = <T extends z.ZodType<string>>(item: T) =>
 
 export const envSchema = z.object({
   ...feedsEnvShape,
-  DATABASE_URL: urlVar(
-    postgresProtocols,
-    'postgres://user@host:5432/tideline',
-    'postgres://postgres@127.0.0.1:5432/tideline',
-  ),
-  REDIS_URL: urlVar(redisProtocols, 'redis://host:6379', 'redis://127.0.0.1:6379'),
+  ...serviceUrlsShape,
   PORT: integerVar(1, 65535, 3000),
   LOG_LEVEL: logLevelVar,
   /** Server API keys, comma-separated; each may do everything. */

@@ -4,9 +4,7 @@ import {
   integerVar,
   logLevelVar,
   parseEnv,
-  postgresProtocols,
-  redisProtocols,
-  urlVar,
+  serviceUrlsShape,
 } from '@tideline/config';
 import { feedsEnvShape } from '@tideline/fanout';
 import { z } from 'zod';
@@ -17,12 +15,7 @@ export const envSchema = z.object({
   FANOUT_CONCURRENCY: integerVar(1, 256, 8),
   /** How often the `author_recent_entries` materialized view is refreshed; 0 = never. */
   MATERIALIZED_VIEW_REFRESH_SECONDS: integerVar(0, 86_400, 30),
-  DATABASE_URL: urlVar(
-    postgresProtocols,
-    'postgres://user@host:5432/tideline',
-    'postgres://postgres@127.0.0.1:5432/tideline',
-  ),
-  REDIS_URL: urlVar(redisProtocols, 'redis://host:6379', 'redis://127.0.0.1:6379'),
+  ...serviceUrlsShape,
   LOG_LEVEL: logLevelVar,
   /** Tells workers apart in logs and `pg_stat_activity`; the launcher numbers them from 1. */
   WORKER_ID: z.preprocess(

@@ -57,3 +57,16 @@ export const logLevelVar = z.preprocess(
   blankAsUnset,
   z.enum(logLevels, { error: `expected one of ${logLevels.join(', ')}` }).default('info'),
 );
+
+/**
+ * DATABASE_URL and REDIS_URL as every process that runs against an existing stack reads
+ * them: the machine's local PostgreSQL and Redis by default.
+ */
+export const serviceUrlsShape = {
+  DATABASE_URL: urlVar(
+    postgresProtocols,
+    'postgres://user@host:5432/tideline',
+    'postgres://postgres@127.0.0.1:5432/tideline',
+  ),
+  REDIS_URL: urlVar(redisProtocols, 'redis://host:6379', 'redis://127.0.0.1:6379'),
+};

@@ -6,6 +6,7 @@ export {
   optionalUrlVar,
   postgresProtocols,
   redisProtocols,
+  serviceUrlsShape,
   urlVar,
 } from './env-vars.js';
 export { InvalidEnvError, inheritedEnv, parseEnv } from './parse-env.js';

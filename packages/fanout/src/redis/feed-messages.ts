@@ -73,6 +73,8 @@ export function feedMessages(changes: readonly BatchChange[]): FeedMessage[] {
             target: change.edge.target,
           },
         ];
+      default:
+        return [];
     }
   });
 }
