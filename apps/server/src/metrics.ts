@@ -29,12 +29,14 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
       this.set(await countEventsAfter(deps.db, checkpoint ?? START));
     },
   });
-  const queue = createFanoutQueue({ connection: deps.redis, config: deps.config });
+  // Created on the first scrape, so a server nobody scrapes opens no queue connection.
+  let queue: ReturnType<typeof createFanoutQueue> | undefined;
   new Gauge({
     name: 'tideline_fanout_queue_depth',
     help: 'Fan-out jobs waiting, delayed or running',
     registers: [registry],
     async collect() {
+      queue ??= createFanoutQueue({ connection: deps.redis, config: deps.config });
       this.set(await queue.depth());
     },
   });
@@ -57,7 +59,9 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
     async handler(): Promise<{ contentType: string; body: string }> {
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
-    close: () => queue.close(),
+    close: async () => {
+      await queue?.close();
+    },
   };
 }
 
