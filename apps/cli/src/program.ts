@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { benchSuites, runBench } from './commands/bench.js';
 import { doctor } from './commands/doctor.js';
 import { init } from './commands/init.js';
 import { rebuild } from './commands/rebuild.js';
@@ -102,6 +103,22 @@ export function buildProgram(target: () => Target, output: Output, signal?: Abor
         }
       },
     );
+
+  program
+    .command('bench')
+    .description(
+      'run the benchmarks (bench/README.md): figures with baselines, written to bench/results/latest.* on a full run',
+    )
+    .option('--quick', 'smaller data, about a minute', false)
+    .addOption(
+      new Option('--only <suite>', 'one suite; does not write the results files').choices(
+        benchSuites,
+      ),
+    )
+    .action(async (options: { quick: boolean; only?: string }) => {
+      const code = await runBench(options);
+      if (code !== 0) throw new ExitError(`the benchmarks exited with code ${code}`, code);
+    });
 
   const events = program.command('events').description('the event log');
   events

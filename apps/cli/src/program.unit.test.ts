@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { benchCommand } from './commands/bench.js';
 import { targetFromEnv } from './env.js';
 import { memoryOutput } from './output.js';
 import { buildProgram } from './program.js';
@@ -15,7 +16,7 @@ describe('the feed program', () => {
       throw new Error('help must not read the environment');
     }, memoryOutput());
     const names = leaves(program).map((c) => c.name());
-    expect(names).toEqual(['init', 'doctor', 'rebuild', 'seed', 'tail']);
+    expect(names).toEqual(['init', 'doctor', 'rebuild', 'seed', 'bench', 'tail']);
     for (const command of leaves(program)) {
       const help = command.helpInformation();
       expect(help).toContain(
@@ -23,6 +24,25 @@ describe('the feed program', () => {
       );
       expect(help).toContain(command.description().slice(0, 30));
     }
+  });
+});
+
+describe('feed bench', () => {
+  it('runs the benchmark package with the options given', () => {
+    expect(benchCommand({ quick: true, only: 'api' }).join(' ')).toBe(
+      'pnpm --filter @tideline/bench bench -- --quick --only api',
+    );
+    expect(benchCommand({ quick: false }).join(' ')).toBe('pnpm --filter @tideline/bench bench --');
+  });
+
+  it('refuses an unknown suite before running anything', async () => {
+    const output = memoryOutput();
+    const program = buildProgram(() => targetFromEnv({}), output).exitOverride();
+    program.commands.forEach((command) => command.exitOverride());
+    for (const command of program.commands) command.configureOutput({ writeErr: () => {} });
+    await expect(
+      program.parseAsync(['node', 'feed', 'bench', '--only', 'nosuch']),
+    ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
   });
 });
 
