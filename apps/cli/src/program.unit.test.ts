@@ -38,8 +38,9 @@ describe('feed bench', () => {
   it('refuses an unknown suite before running anything', async () => {
     const output = memoryOutput();
     const program = buildProgram(() => targetFromEnv({}), output).exitOverride();
-    program.commands.forEach((command) => command.exitOverride());
-    for (const command of program.commands) command.configureOutput({ writeErr: () => {} });
+    for (const command of program.commands) {
+      command.exitOverride().configureOutput({ writeErr: () => {} });
+    }
     await expect(
       program.parseAsync(['node', 'feed', 'bench', '--only', 'nosuch']),
     ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
