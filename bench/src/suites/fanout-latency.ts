@@ -4,16 +4,16 @@ import {
   createFanoutQueue,
   createFanoutWorker,
   type FanoutJob,
-  type FeedsConfig,
   feedKeys,
   feedProjector,
 } from '@tideline/fanout';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Figure } from '../report.js';
 import { percentile, round } from '../stats.js';
-import { author, followersOfRank, type GraphShape } from './fanout-data.js';
+import { author, followersOfRank } from './fanout-data.js';
+import type { GraphFigureContext } from './fanout-util.js';
 
 const WORKER_CONCURRENCY = 8;
 const SAMPLE_TIMEOUT_MS = 30_000;
@@ -42,16 +42,7 @@ export async function publishLatencyFigures({
   progress,
   connectionString,
   redisUrl,
-}: {
-  db: Kysely<unknown>;
-  redis: Redis;
-  config: FeedsConfig;
-  shape: GraphShape;
-  quick: boolean;
-  progress(message: string): void;
-  connectionString: string;
-  redisUrl: string;
-}): Promise<Figure[]> {
+}: GraphFigureContext & { connectionString: string; redisUrl: string }): Promise<Figure[]> {
   // Rank 21 sits exactly at the threshold: the largest author still fanned out on write.
   const authors = [
     { rank: 21, samples: quick ? 5 : 20 },

@@ -1,11 +1,10 @@
 import type { StoredActivity } from '@tideline/domain';
-import { createTimelineReader, type FeedsConfig, feedKeys, regenerateFeed } from '@tideline/fanout';
+import { createTimelineReader, feedKeys, regenerateFeed } from '@tideline/fanout';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import type { Figure } from '../report.js';
 import { elapsedMs, percentile, round } from '../stats.js';
 import {
-  type GraphShape,
   PROPORTIONAL_READER,
   postsPerAuthor,
   READER,
@@ -13,6 +12,7 @@ import {
   READER_WRITE_RANKS,
   WRITE_ONLY_READER,
 } from './fanout-data.js';
+import type { GraphFigureContext } from './fanout-util.js';
 
 const PAGE = 25;
 
@@ -85,14 +85,7 @@ export async function readFigures({
   config,
   quick,
   progress,
-}: {
-  db: Kysely<unknown>;
-  redis: Redis;
-  config: FeedsConfig;
-  shape: GraphShape;
-  quick: boolean;
-  progress(message: string): void;
-}): Promise<Figure[]> {
+}: GraphFigureContext): Promise<Figure[]> {
   const reader = createTimelineReader({ db, redis, config });
   progress('timeline reads: regenerating the readers, warming the fan-out-on-read sets and bodies');
   await regenerateFeed(db, redis, config, READER);
@@ -187,14 +180,7 @@ export async function proportionalReadFigures({
   shape,
   quick,
   progress,
-}: {
-  db: Kysely<unknown>;
-  redis: Redis;
-  config: FeedsConfig;
-  shape: GraphShape;
-  quick: boolean;
-  progress(message: string): void;
-}): Promise<Figure[]> {
+}: GraphFigureContext): Promise<Figure[]> {
   const ranks = [...READER_READ_RANKS, ...READER_WRITE_RANKS];
   const perAuthor = postsPerAuthor(shape);
   const followed = ranks.reduce((sum, rank) => sum + (perAuthor[rank - 1] ?? 0), 0);

@@ -1,6 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import { activityIdRandomBytes, formatActivityId } from '@tideline/domain';
+import type { FeedsConfig } from '@tideline/fanout';
 import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { GraphShape } from './fanout-data.js';
+
+/** What the fan-out figures measuring the generated graph are given. */
+export interface GraphFigureContext {
+  db: Kysely<unknown>;
+  redis: Redis;
+  config: FeedsConfig;
+  shape: GraphShape;
+  quick: boolean;
+  progress(message: string): void;
+}
 
 /** A fresh, valid activity id (ULID layout) for synthetic jobs. */
 export function newActivityId(timeMs = Date.now()): string {
