@@ -2,6 +2,7 @@ import {
   activityBatchInputSchema,
   activityIdSchema,
   activityInputSchema,
+  activityTextSchema,
   activityUpdateInputSchema,
   copyLimitSchema,
   type Feed,
@@ -12,7 +13,6 @@ import {
   followManyInputSchema,
   markInputSchema,
   parseFeed,
-  refineStorable,
   TidelineError,
   validationError,
 } from '@tideline/domain';
@@ -41,6 +41,7 @@ import {
   limitSchema,
   positionSchema,
   queryBooleanSchema,
+  removedSchema,
   storedEventSchema,
   writtenActivitySchema,
 } from './schemas.js';
@@ -258,7 +259,7 @@ const feeds = router({
       },
     })
     .input(z.strictObject({ ...feedPathShape, activityId: activityIdSchema }))
-    .output(z.object({ removed: z.array(z.string()), position: positionSchema }))
+    .output(removedSchema)
     .mutation(async ({ ctx, input }) => {
       requireServer(ctx.principal, 'remove activities');
       const feed = feedAt(ctx, input);
@@ -277,10 +278,10 @@ const feeds = router({
     .input(
       z.strictObject({
         ...feedPathShape,
-        foreignId: z.string().min(1).max(256).superRefine(refineStorable),
+        foreignId: activityTextSchema,
       }),
     )
-    .output(z.object({ removed: z.array(z.string()), position: positionSchema }))
+    .output(removedSchema)
     .mutation(async ({ ctx, input }) => {
       requireServer(ctx.principal, 'remove activities');
       const feed = feedAt(ctx, input);

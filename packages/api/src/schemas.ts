@@ -93,6 +93,13 @@ export const writtenActivitySchema = z
   .object({ activity: activitySchema, position: positionSchema })
   .meta({ id: 'WrittenActivity' });
 
+export const removedSchema = z
+  .object({
+    removed: z.array(z.string()).meta({ description: 'Ids of the activities removed now' }),
+    position: positionSchema,
+  })
+  .meta({ id: 'Removal' });
+
 export const followResultSchema = z
   .object({
     position: positionSchema,

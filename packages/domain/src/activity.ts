@@ -11,7 +11,13 @@ export const maxActivityRecipients = 100;
 /** SPEC §5: a batch add carries at most 100 activities. */
 export const maxActivityBatch = 100;
 
-const text = z.string().min(1).max(maxActivityTextLength).superRefine(refineStorable);
+/** An activity's text fields (actor, verb, object, target, foreignId). */
+export const activityTextSchema = z
+  .string()
+  .min(1)
+  .max(maxActivityTextLength)
+  .superRefine(refineStorable);
+const text = activityTextSchema;
 
 /** An instant with an explicit offset, stored as a UTC ISO string so times compare as text. */
 export const activityTimeSchema = z.iso

@@ -5,6 +5,7 @@ export {
   activityBatchInputSchema,
   activityInputSchema,
   activityRemoveInputSchema,
+  activityTextSchema,
   activityTimeSchema,
   maxActivityBatch,
   maxActivityRecipients,
