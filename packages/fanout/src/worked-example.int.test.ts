@@ -39,7 +39,7 @@ afterAll(async () => {
 
 describe('docs/worked-example.yaml', () => {
   it('shows what one add really produced', async () => {
-    const added = await addActivity(h.testDb.db, 'user:ana', {
+    const input = {
       actor: 'ana',
       verb: 'post',
       object: 'photo:42',
@@ -47,7 +47,8 @@ describe('docs/worked-example.yaml', () => {
       time: '2024-05-01T12:00:00Z',
       to: ['notification:bob'],
       extra: { caption: 'Sunset' },
-    });
+    };
+    const added = await addActivity(h.testDb.db, 'user:ana', input);
     await h.quiesce();
     await waitFor(async () => messages.length > 0, { message: 'the pub/sub message' });
     const [event] = (await readAll(h.testDb.db, { limit: 10 })).events;
@@ -81,15 +82,7 @@ describe('docs/worked-example.yaml', () => {
     });
     const example = normalise({
       request: {
-        'POST /api/v1/feeds/user/ana/activities': {
-          actor: 'ana',
-          verb: 'post',
-          object: 'photo:42',
-          foreignId: 'photo-42',
-          time: '2024-05-01T12:00:00Z',
-          to: ['notification:bob'],
-          extra: { caption: 'Sunset' },
-        },
+        'POST /api/v1/feeds/user/ana/activities': input,
       },
       event: {
         position: event?.position,
