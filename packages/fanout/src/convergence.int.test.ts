@@ -38,7 +38,7 @@ import {
   type ReferenceModel,
 } from './testing/index.js';
 import { startRedisServer, type TestRedisServer } from './testing/redis-server.js';
-import { createTimelineReader } from './timeline-reader.js';
+import { createTimelineReader, type TimelineReader } from './timeline-reader.js';
 
 /**
  * SPEC §3 convergence: whatever the interleaving of follows, unfollows, adds, updates,
@@ -244,7 +244,24 @@ async function compareGroups(config: FeedsConfig, model: AggregatedModel): Promi
 }
 
 async function compareAll(config: FeedsConfig, model: ReferenceModel, label: string) {
-  const reader = createTimelineReader({ db: testDb.db, redis, config });
+  // Both Redis read paths: one script call per page (standalone Redis) and the round trips
+  // a Redis Cluster takes.
+  const mismatches: string[] = [];
+  for (const pageScript of [true, false]) {
+    const reader = createTimelineReader({ db: testDb.db, redis, config, pageScript });
+    mismatches.push(
+      ...(await compareFeeds(reader, config, model, `${label}/pageScript=${pageScript}`)),
+    );
+  }
+  return mismatches;
+}
+
+async function compareFeeds(
+  reader: TimelineReader,
+  config: FeedsConfig,
+  model: ReferenceModel,
+  label: string,
+) {
   const mismatches: string[] = [];
   for (const feed of model.feeds.keys()) {
     const seen: string[] = [];

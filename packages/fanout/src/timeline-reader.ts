@@ -8,7 +8,7 @@ import { compareEntriesDesc, contentPage, type Entry } from './read-model/feed-q
 import { waitForFeedProjection } from './read-model/wait-for-projection.js';
 import { isCluster } from './redis/is-cluster.js';
 import { activityKey } from './redis/keys.js';
-import { redisCandidates } from './redis/read-candidates.js';
+import { redisCandidates, redisPage } from './redis/read-candidates.js';
 import { BODY_TTL_SECONDS, TOMBSTONE } from './redis/timeline-writes.js';
 
 export interface ReadFeedOptions {
@@ -31,6 +31,11 @@ export interface TimelineReaderDeps {
   config: FeedsConfig;
   /** How long `minPosition` may wait for the projector. Default 5 s. */
   minPositionWaitMs?: number;
+  /**
+   * Read a page from Redis in one script call (default on a standalone Redis; a Cluster
+   * refuses it, as the script touches many feeds' keys). `false` takes the Cluster's path.
+   */
+  pageScript?: boolean;
 }
 
 /**
@@ -44,22 +49,33 @@ export interface TimelineReaderDeps {
  */
 export function createTimelineReader(deps: TimelineReaderDeps) {
   const { db, redis, config } = deps;
+  const pageScript = deps.pageScript ?? !isCluster(redis);
 
-  async function hydrate(ids: readonly string[]): Promise<Map<string, StoredActivity | null>> {
-    const bodies = new Map<string, StoredActivity | null>();
-    if (ids.length === 0) return bodies;
+  /** Cached body values (JSON, tombstone or null) of `ids`, in one round trip. */
+  async function cachedBodies(ids: readonly string[]): Promise<Map<string, string | null>> {
     const keys = ids.map((id) => activityKey(config.redisPrefix, id));
-    // One round trip: MGET on a single Redis; on Redis Cluster the keys span slots, so
-    // one GET per key, all sent at once rather than one after another.
-    const cached = isCluster(redis)
+    // MGET on a single Redis; on Redis Cluster the keys span slots, so one GET per key,
+    // all sent at once rather than one after another.
+    const values = isCluster(redis)
       ? await Promise.all(keys.map((key) => redis.get(key)))
       : await redis.mget(...keys);
+    return new Map(ids.map((id, index) => [id, values[index] ?? null]));
+  }
+
+  /** Bodies of `ids` (null = removed): from the cache, the misses from PostgreSQL. */
+  async function hydrate(
+    ids: readonly string[],
+    cached?: ReadonlyMap<string, string | null>,
+  ): Promise<Map<string, StoredActivity | null>> {
+    const bodies = new Map<string, StoredActivity | null>();
+    if (ids.length === 0) return bodies;
+    const values = cached ?? (await cachedBodies(ids));
     const misses: string[] = [];
-    ids.forEach((id, index) => {
-      const value = cached[index];
+    for (const id of ids) {
+      const value = values.get(id);
       if (value === null || value === undefined) misses.push(id);
       else bodies.set(id, value === TOMBSTONE ? null : (JSON.parse(value) as StoredActivity));
-    });
+    }
     if (misses.length > 0) {
       const rows = await sql<{ id: string; body: StoredActivity; removed_position: string | null }>`
         SELECT id, body, removed_position FROM feed_activities WHERE id = ANY(${misses}::text[])`.execute(
@@ -84,12 +100,27 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
     return bodies;
   }
 
-  async function candidates(feed: Feed, before: Entry | undefined, count: number, exact: boolean) {
+  /**
+   * Candidates for a page, with their cached bodies where the read brought them: a
+   * standalone Redis answers in one script call, a Cluster in round trips per slot;
+   * PostgreSQL answers what Redis cannot answer exactly.
+   */
+  async function candidates(
+    feed: Feed,
+    before: Entry | undefined,
+    count: number,
+    exact: boolean,
+  ): Promise<{ entries: Entry[]; cached?: Map<string, string | null> }> {
     if (!exact) {
-      const fromRedis = await redisCandidates(db, redis, config, feed, before, count);
-      if (fromRedis) return fromRedis;
+      if (pageScript) {
+        const page = await redisPage(db, redis, config, feed, before, count);
+        if (page) return page;
+      } else {
+        const entries = await redisCandidates(db, redis, config, feed, before, count);
+        if (entries) return { entries };
+      }
     }
-    return contentPage(db, feed, count, before, config.fanoutThreshold);
+    return { entries: await contentPage(db, feed, count, before, config.fanoutThreshold) };
   }
 
   return {
@@ -106,8 +137,11 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
       // One more than the page tells whether a next page exists.
       while (results.length <= limit) {
         const want = limit + 1 - results.length;
-        const page = await candidates(feed, before, want + 5, exact);
-        const bodies = await hydrate(page.map((entry) => entry.id));
+        const { entries: page, cached } = await candidates(feed, before, want + 5, exact);
+        const bodies = await hydrate(
+          page.map((entry) => entry.id),
+          cached,
+        );
         for (const entry of page) {
           const body = bodies.get(entry.id);
           if (body && results.length <= limit) results.push({ entry, body });

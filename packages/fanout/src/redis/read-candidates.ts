@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedsConfig } from '../config.js';
 import { compareEntriesDesc, type Entry, mergeEntries } from '../read-model/feed-queries.js';
-import { feedKeys, isAboveCutoff, parseGuard } from './keys.js';
+import { type FeedKeys, feedKeys, isAboveCutoff, parseGuard } from './keys.js';
 import { regenerateFeed } from './regenerate-feed.js';
 import { type ScriptedPipeline, withTimelineScripts } from './scripts.js';
 
@@ -75,6 +75,59 @@ export async function redisCandidates(
   return merged;
 }
 
+/** A page of entries with their cached bodies: the JSON, the tombstone, or null if not cached. */
+export interface CachedPage {
+  entries: Entry[];
+  cached: Map<string, string | null>;
+}
+
+/**
+ * The next `count` entries of `feed` below `before` with their cached bodies, from a
+ * standalone Redis in one script call (`tlReadPage`: the feed's sets, its fan-out-on-read
+ * authors' pages, the merge and the bodies). What `redisCandidates` answers in two round
+ * trips plus a body fetch — the same rules, so the same page. Feeds that are not live are
+ * regenerated and the page read again once. `undefined` when Redis cannot answer exactly.
+ */
+export async function redisPage(
+  db: Kysely<unknown>,
+  redis: Redis,
+  config: FeedsConfig,
+  feed: Feed,
+  before: Entry | undefined,
+  count: number,
+): Promise<CachedPage | undefined> {
+  const k = feedKeys(config.redisPrefix, feed);
+  const ttl = config.fanoutActiveDays * 24 * 3600;
+  const scripted = withTimelineScripts(redis);
+  for (let attempt = 0; ; attempt += 1) {
+    const reply = (await scripted
+      .tlReadPage(
+        ...readKeys(k),
+        before ? String(before.timeMs) : '',
+        before?.id ?? '',
+        count,
+        ttl,
+        config.redisPrefix,
+      )
+      .catch((error: Error) => {
+        throw Object.assign(error, { transient: true });
+      })) as unknown as PageReply;
+    if (reply[0] === 1) {
+      const [, ids, scores, bodies] = reply;
+      const entries = ids.map((id, i) => ({ id, timeMs: Number(scores[i]) }));
+      return { entries, cached: new Map(ids.map((id, i) => [id, bodies[i] ?? null])) };
+    }
+    if (reply[0] === 3 || attempt > 0) return undefined;
+    const cold = reply[0] === 0 ? [feed] : reply[1];
+    for (const target of cold) await regenerateFeed(db, redis, config, target);
+  }
+}
+
+/** A feed's keys in the order the read scripts take them. */
+const readKeys = (k: FeedKeys) => [k.live, k.trim, k.own, k.tl, k.for, k.fow] as const;
+
+type PageReply = [1, string[], string[], (string | null)[]] | [0] | [2, string[]] | [3];
+
 interface Target {
   feed: Feed;
   sets: ('own' | 'tl')[];
@@ -102,12 +155,7 @@ async function readMany(
     const k = feedKeys(config.redisPrefix, feed);
     const withTl = sets.includes('tl') ? '1' : '0';
     pipeline.tlReadFeed(
-      k.live,
-      k.trim,
-      k.own,
-      k.tl,
-      k.for,
-      k.fow,
+      ...readKeys(k),
       before ? String(before.timeMs) : '',
       before?.id ?? '',
       count,

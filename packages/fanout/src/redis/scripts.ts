@@ -97,21 +97,12 @@ for i = 2, #KEYS, 4 do
 end
 return delivered`;
 
-// KEYS: live, trim, own, tl, for, fow. ARGV: cursor score ('' = first page), cursor id,
-// count, ttl seconds, read tl (0/1), read for (0/1). Reads one feed for a page in one call:
-// whether it is live, its trim marks, the page and lowest entry of own (and tl), and the
-// for hash. Entries sharing the cursor's millisecond are cut by id, so a page boundary
-// inside a run of same-time activities neither repeats nor skips. Keeps the feed active
-// by refreshing all six TTLs together — at most once an hour, not on every read.
-const readFeed = `
-local pttl = redis.call('PTTL', KEYS[1])
-if pttl == -2 then return {0} end
-local ttl = tonumber(ARGV[4])
-if pttl < ttl * 1000 - 3600000 then
-  for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ttl) end
-end
-local count = tonumber(ARGV[3])
-local page = function(key)
+// The next \`count\` entries of a sorted set below the cursor (ARGV[1] score, '' = first page;
+// ARGV[2] id), newest first, as member/score pairs. Entries sharing the cursor's
+// millisecond are cut by id, so a page boundary inside a run of same-time activities
+// neither repeats nor skips.
+const page = `
+local function page(key, count)
   if ARGV[1] == '' then
     return redis.call('ZREVRANGEBYSCORE', key, '+inf', '-inf', 'WITHSCORES', 'LIMIT', 0, count)
   end
@@ -128,13 +119,131 @@ local page = function(key)
   for i = 1, #lower do out[#out + 1] = lower[i] end
   return out
 end
-local out = {1, redis.call('HGETALL', KEYS[2]), page(KEYS[3]), redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES'), {}, {}, {}}
+`;
+
+// KEYS: live, trim, own, tl, for, fow. ARGV: cursor score ('' = first page), cursor id,
+// count, ttl seconds, read tl (0/1), read for (0/1). Reads one feed for a page in one call:
+// whether it is live, its trim marks, the page and lowest entry of own (and tl), and the
+// for hash. Keeps the feed active
+// by refreshing all six TTLs together — at most once an hour, not on every read.
+const readFeed = `${page}
+local pttl = redis.call('PTTL', KEYS[1])
+if pttl == -2 then return {0} end
+local ttl = tonumber(ARGV[4])
+if pttl < ttl * 1000 - 3600000 then
+  for i = 1, 6 do redis.call('EXPIRE', KEYS[i], ttl) end
+end
+local count = tonumber(ARGV[3])
+local out = {1, redis.call('HGETALL', KEYS[2]), page(KEYS[3], count), redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES'), {}, {}, {}}
 if ARGV[5] == '1' then
-  out[5] = page(KEYS[4])
+  out[5] = page(KEYS[4], count)
   out[6] = redis.call('ZRANGE', KEYS[4], 0, 0, 'WITHSCORES')
 end
 if ARGV[6] == '1' then out[7] = redis.call('HGETALL', KEYS[5]) end
 return out`;
+
+// KEYS: live, trim, own, tl, for, fow of the feed read. ARGV: cursor score ('' = first
+// page), cursor id, count, ttl seconds, key prefix. A standalone Redis only: the keys of the
+// followed fan-out-on-read authors and of the activity bodies are derived here from the
+// prefix, which Redis Cluster would refuse. Reads a whole page in one call, with what
+// \`readFeed\` and the caller would otherwise do in several round trips: the feed's own and
+// tl pages, each followed fan-out-on-read author's own page above the edge's cutoff (keeping
+// the author's keys alive as \`readFeed\` does), their merge (newest first, each id once), the
+// exactness check against trimmed sets' floors, and the bodies of the merged entries.
+// Replies {1, ids, scores, bodies (nil = not cached)}; {0} when the feed is not live;
+// {2, authors…} naming the followed authors that are not live; {3} when the capped sets
+// cannot answer this page exactly.
+const readPage = `${page}
+local count = tonumber(ARGV[3])
+local ttl = tonumber(ARGV[4])
+local prefix = ARGV[5]
+local function alive(keys)
+  local pttl = redis.call('PTTL', keys[1])
+  if pttl == -2 then return false end
+  if pttl < ttl * 1000 - 3600000 then
+    for i = 1, 6 do redis.call('EXPIRE', keys[i], ttl) end
+  end
+  return true
+end
+-- Sets read, as parallel arrays per set; the highest floor of the trimmed ones.
+local lists = {}
+local floorMs, floorId
+local function below(ms, id, thanMs, thanId)
+  return ms < thanMs or (ms == thanMs and id < thanId)
+end
+local function read(key, trimmed, cutMs, cutId)
+  local flat = page(key, count)
+  local ids, scores, raw = {}, {}, {}
+  for i = 1, #flat, 2 do
+    local ms = tonumber(flat[i + 1])
+    if cutMs == nil or not (below(ms, flat[i], cutMs, cutId) or (ms == cutMs and flat[i] == cutId)) then
+      ids[#ids + 1] = flat[i]
+      scores[#scores + 1] = ms
+      raw[#raw + 1] = flat[i + 1]
+    end
+  end
+  lists[#lists + 1] = {ids = ids, scores = scores, raw = raw, at = 1}
+  if trimmed then
+    local lowest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+    local ms, id = math.huge, ''
+    if lowest[1] then ms, id = tonumber(lowest[2]), lowest[1] end
+    if floorMs == nil or below(floorMs, floorId, ms, id) then floorMs, floorId = ms, id end
+  end
+end
+local function trims(key)
+  local flat = redis.call('HGETALL', key)
+  local set = {}
+  for i = 1, #flat, 2 do set[flat[i]] = true end
+  return set
+end
+if not alive(KEYS) then return {0} end
+local trim = trims(KEYS[2])
+read(KEYS[3], trim.own)
+read(KEYS[4], trim.tl)
+local authors = redis.call('HGETALL', KEYS[5])
+local cold = {}
+for i = 1, #authors, 2 do
+  local tag = prefix .. '{' .. authors[i] .. '}:'
+  local keys = {tag .. 'live', tag .. 'trim', tag .. 'own', tag .. 'tl', tag .. 'for', tag .. 'fow'}
+  if alive(keys) then
+    local ms, id = string.match(authors[i + 1], '^([^|]*)|([^|]*)|')
+    read(keys[3], trims(keys[2]).own, tonumber(ms), id)
+  else
+    cold[#cold + 1] = authors[i]
+  end
+end
+if #cold > 0 then return {2, cold} end
+-- Merge: each list is newest first; take the newest head until the page is full.
+local ids, scores, seen, lowestMs = {}, {}, {}, nil
+while #ids < count do
+  local best
+  for i = 1, #lists do
+    local list = lists[i]
+    local id = list.ids[list.at]
+    while id ~= nil and seen[id] do
+      list.at = list.at + 1
+      id = list.ids[list.at]
+    end
+    if id ~= nil then
+      local b = best and lists[best]
+      if not b or below(b.scores[b.at], b.ids[b.at], list.scores[list.at], id) then best = i end
+    end
+  end
+  if not best then break end
+  local list = lists[best]
+  ids[#ids + 1] = list.ids[list.at]
+  scores[#scores + 1] = list.raw[list.at]
+  lowestMs = list.scores[list.at]
+  seen[list.ids[list.at]] = true
+  list.at = list.at + 1
+end
+if floorMs ~= nil then
+  local n = #ids
+  if n < count or not below(floorMs, floorId, lowestMs, ids[n]) then return {3} end
+end
+local bodies = {}
+for i = 1, #ids do bodies[i] = redis.call('GET', prefix .. 'act:{' .. ids[i] .. '}') end
+return {1, ids, scores, bodies}`;
 
 // KEYS: live, hash to set, hash that must hold the same guard. ARGV: author, guard.
 // Moves an edge between modes when its author crosses the threshold — only if the edge
@@ -178,6 +287,19 @@ if ARGV[2] == '1' then redis.call('HSET', KEYS[5], 'tl', '1') else redis.call('H
 return 1`;
 
 type Pairs = (string | number)[];
+/** What both read scripts take first: the feed's keys, the cursor, the count and the TTL. */
+type ReadArgs = [
+  live: string,
+  trim: string,
+  own: string,
+  tl: string,
+  forKey: string,
+  fow: string,
+  cursorMs: string,
+  cursorId: string,
+  count: number,
+  ttl: number,
+];
 type Cut = '0' | '1';
 
 /** The scripts as commands; `R` is a Promise on a client and the pipeline on a pipeline. */
@@ -201,20 +323,8 @@ export interface TimelineCommands<R> {
     cap: number,
   ): R;
   tlDeliverMany(keyCount: number, ...keysThenArgs: (string | number)[]): R;
-  tlReadFeed(
-    live: string,
-    trim: string,
-    own: string,
-    tl: string,
-    forKey: string,
-    fow: string,
-    cursorMs: string,
-    cursorId: string,
-    count: number,
-    ttl: number,
-    withTl: Cut,
-    withFor: Cut,
-  ): R;
+  tlReadFeed(...args: [...ReadArgs, withTl: Cut, withFor: Cut]): R;
+  tlReadPage(...args: [...ReadArgs, prefix: string]): R;
   tlAddModeIfSameEdge(live: string, set: string, same: string, author: string, guard: string): R;
   tlAttachEdge(
     live: string,
@@ -251,6 +361,7 @@ export function withTimelineScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand('tlDeliver', { numberOfKeys: 4, lua: deliver });
   redis.defineCommand('tlDeliverMany', { lua: deliverMany });
   redis.defineCommand('tlReadFeed', { numberOfKeys: 6, lua: readFeed });
+  redis.defineCommand('tlReadPage', { numberOfKeys: 6, lua: readPage });
   redis.defineCommand('tlAddModeIfSameEdge', { numberOfKeys: 3, lua: addModeIfSameEdge });
   redis.defineCommand('tlAttachEdge', { numberOfKeys: 4, lua: attachEdge });
   redis.defineCommand('tlDetachEdge', { numberOfKeys: 5, lua: detachEdge });
