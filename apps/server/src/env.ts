@@ -25,6 +25,8 @@ export const envSchema = z.object({
   ...feedsEnvShape,
   ...serviceUrlsShape,
   PORT: integerVar(1, 65535, 3000),
+  /** Server processes sharing PORT (node:cluster); 0 = one per CPU. */
+  SERVER_PROCESSES: integerVar(0, 64, 1),
   LOG_LEVEL: logLevelVar,
   /** Server API keys, comma-separated; each may do everything. */
   API_KEYS: listOf(

@@ -1,80 +1,13 @@
-import { once } from 'node:events';
-import { createApiDeps } from '@tideline/api';
-import { createDatabase, type EventStoreTables } from '@tideline/event-store';
-import { feedsConfigFromEnv } from '@tideline/fanout';
-import type { Kysely } from 'kysely';
-import { createApp } from './app.js';
-import { closeHttpServer } from './close-http-server.js';
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import { runPrimary } from './cluster.js';
 import { loadEnv } from './env.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
-import { createServerRedis } from './redis-client.js';
-import { attachWebSockets } from './websocket.js';
-
-const DRAIN_TIMEOUT_MS = 8_000;
+import { serve } from './serve.js';
 
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
-const db = createDatabase<EventStoreTables>({
-  connectionString: env.DATABASE_URL,
-  applicationName: 'tideline-server',
-  connectionTimeoutMillis: 2_000,
-});
-const redis = createServerRedis(env.REDIS_URL, logger);
-await once(redis, 'ready').catch(() => undefined);
+const processes = env.SERVER_PROCESSES === 0 ? availableParallelism() : env.SERVER_PROCESSES;
 
-const config = feedsConfigFromEnv(env);
-const feedsDb = db as unknown as Kysely<unknown>;
-const api = createApiDeps({
-  db: feedsDb,
-  redis,
-  config,
-  auth: { apiKeys: env.API_KEYS, jwtSecret: env.JWT_SECRET },
-  rateLimits: {
-    userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
-    serverPerMinute: env.RATE_LIMIT_SERVER_PER_MINUTE,
-  },
-});
-if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
-  logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
-}
-const metrics = createMetrics({ db: feedsDb, redis, config });
-const server = createApp({
-  db,
-  redis,
-  logger,
-  api,
-  metrics,
-  corsOrigins: env.CORS_ORIGINS,
-}).listen(env.PORT);
-const closeWebSockets = attachWebSockets(server, api, logger);
-server.on('error', (error) => {
-  logger.fatal({ err: error, port: env.PORT }, 'cannot listen');
-  process.exit(1);
-});
-await once(server, 'listening');
-logger.info({ port: env.PORT }, 'server listening');
-
-let stopping = false;
-async function shutdown(reason: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ reason }, 'shutting down');
-  await Promise.all([closeHttpServer(server, DRAIN_TIMEOUT_MS), closeWebSockets()]).catch(
-    (error: unknown) => logger.error({ err: error }, 'closing the HTTP server failed'),
-  );
-  await Promise.allSettled([metrics.close(), db.destroy(), closeRedis()]);
-  logger.info('server stopped');
-  process.exit(0);
-}
-
-process.on('SIGINT', () => void shutdown('SIGINT'));
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-// Started by the launcher with an IPC channel: its closing means the launcher is gone.
-process.on('disconnect', () => void shutdown('launcher exited'));
-
-/** QUIT lets pending replies arrive; a client that is not connected would wait for a reconnect. */
-async function closeRedis(): Promise<void> {
-  if (redis.status === 'ready') await redis.quit();
-  else redis.disconnect();
-}
+if (cluster.isPrimary && processes > 1) await runPrimary(processes, logger);
+else await serve(env, logger);

@@ -1,18 +1,28 @@
+import cluster from 'node:cluster';
 import { countEventsAfter, readCheckpoint, START } from '@tideline/event-store';
 import { createFanoutQueue, type FeedsConfig } from '@tideline/fanout';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { clusterMetrics } from './cluster.js';
 
 /**
  * Prometheus metrics (`prom-client`): request latency by route, plus what the workers do
  * read from the stores they share — the feed projector's lag behind the log and the
  * fan-out queue's depth — measured at scrape time, so any server process reports them.
+ * Under a cluster primary (`SERVER_PROCESSES` > 1) a scrape returns every process's
+ * metrics merged: latencies and counters summed, the store readings taken once (`max`).
  */
 export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config: FeedsConfig }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  if (cluster.isWorker) {
+    // Constructing one makes prom-client answer the primary's requests for this process's
+    // metrics; they are taken from this registry.
+    new AggregatorRegistry();
+    AggregatorRegistry.setRegistries(registry);
+  }
   const duration = new Histogram({
     name: 'tideline_http_request_duration_seconds',
     help: 'HTTP request latency by method, route template and status',
@@ -24,6 +34,7 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
     name: 'tideline_projector_lag_events',
     help: 'Events in the log the feed projector has not applied yet',
     registers: [registry],
+    aggregator: 'max',
     async collect() {
       const checkpoint = await readCheckpoint(deps.db, 'feeds');
       this.set(await countEventsAfter(deps.db, checkpoint ?? START));
@@ -35,6 +46,7 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
     name: 'tideline_fanout_queue_depth',
     help: 'Fan-out jobs waiting, delayed or running',
     registers: [registry],
+    aggregator: 'max',
     async collect() {
       queue ??= createFanoutQueue({ connection: deps.redis, config: deps.config });
       this.set(await queue.depth());
@@ -57,6 +69,7 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
   return {
     observe,
     async handler(): Promise<{ contentType: string; body: string }> {
+      if (cluster.isWorker) return clusterMetrics();
       return { contentType: registry.contentType, body: await registry.metrics() };
     },
     close: async () => {

@@ -55,12 +55,20 @@ function watchLogs(child: ChildProcess) {
   return () => ({ count, last: [...last] });
 }
 
-/** utime + stime of a process, ms; /proc counts in USER_HZ, 100 on every Linux we run on. */
+/**
+ * utime + stime of a process and its live descendants (a cluster primary's server
+ * processes), ms; /proc counts in USER_HZ, 100 on every Linux we run on.
+ */
 function cpuMsOf(pid: number | undefined): number | undefined {
   if (pid === undefined || process.platform !== 'linux') return undefined;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    const own = (Number(fields[11]) + Number(fields[12])) * 10;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .split(' ')
+      .filter((child) => child.trim() !== '')
+      .map((child) => cpuMsOf(Number(child)) ?? 0);
+    return children.reduce((sum, ms) => sum + ms, own);
   } catch {
     return undefined;
   }

@@ -37,6 +37,16 @@ import type { FanoutSuiteContext } from './fanout.js';
 import { generateGraph, threshold } from './fanout-data.js';
 import { deleteKeys } from './fanout-util.js';
 
+/** Server processes of the 1,000 req/s read figure (one per core of the bench machine). */
+const CLUSTER_PROCESSES = 2;
+
+function reportProblems(server: ApiServer, progress: (line: string) => void): void {
+  const problems = server.problems();
+  if (problems.count === 0) return;
+  progress(`api: the server logged ${problems.count} warnings/errors; the last ones:`);
+  for (const line of problems.last) progress(`  ${line}`);
+}
+
 /**
  * The API over HTTP (SPEC §9): the server runs as its own process, as in production, and a
  * load generator in another sends requests open-loop at fixed rates, each latency measured
@@ -57,6 +67,7 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
   const time = durations(quick);
   const redis = new Redis(ctx.redisUrl, { maxRetriesPerRequest: 3 });
   let server: ApiServer | undefined;
+  let clustered: ApiServer | undefined;
   let generator: LoadGenerator | undefined;
   try {
     progress(
@@ -72,15 +83,18 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
     for (let i = 0; i < 50; i += 1) await reader.readFeed(feed, { limit: PAGE });
     const expected = (await reader.readFeed(feed, { limit: PAGE })).results.map((a) => a.id);
 
-    server = await startApiServer({
-      DATABASE_URL: ctx.connectionString,
-      REDIS_URL: ctx.redisUrl,
-      API_KEYS: key,
-      RATE_LIMIT_SERVER_PER_MINUTE: '0',
-      REDIS_KEY_PREFIX: config.redisPrefix,
-      FANOUT_THRESHOLD: String(config.fanoutThreshold),
-      LOG_LEVEL: 'warn',
-    });
+    const startServer = (processes: number) =>
+      startApiServer({
+        DATABASE_URL: ctx.connectionString,
+        REDIS_URL: ctx.redisUrl,
+        API_KEYS: key,
+        RATE_LIMIT_SERVER_PER_MINUTE: '0',
+        REDIS_KEY_PREFIX: config.redisPrefix,
+        FANOUT_THRESHOLD: String(config.fanoutThreshold),
+        LOG_LEVEL: 'warn',
+        SERVER_PROCESSES: String(processes),
+      });
+    server = await startServer(1);
     generator = await startLoadGenerator();
     progress(`api: server at ${server.origin} and the load generator started`);
     const api = server;
@@ -94,8 +108,9 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
       rate: number,
       durationMs: number,
       warmupMs = time.warmupMs,
+      target: ApiServer = api,
     ) => {
-      const result = await measureHttp(api, load, { ...request, rate, warmupMs, durationMs });
+      const result = await measureHttp(target, load, { ...request, rate, warmupMs, durationMs });
       progress(`api: ${label} @${rate}/s: ${describe(result)}`);
       return result;
     };
@@ -140,7 +155,28 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
     });
 
     progress(`api: REST timeline read at ${READ_RATE} req/s for ${time.readMs / 1000}s`);
-    const read = await measure('REST read', req.restRead, READ_RATE, time.readMs);
+    const readOne = await measure('REST read, 1 process', req.restRead, READ_RATE, time.readMs);
+    // The same with SERVER_PROCESSES=2 (a cluster primary handing connections to two server
+    // processes), started beside the first and warmed up the same way.
+    progress(`api: a second server with SERVER_PROCESSES=${CLUSTER_PROCESSES}, warming up`);
+    clustered = await startServer(CLUSTER_PROCESSES);
+    await measureHttp(clustered, load, {
+      ...req.restRead,
+      rate: 100,
+      warmupMs: 0,
+      durationMs: time.serverWarmupMs * CLUSTER_PROCESSES,
+    });
+    const read = await measure(
+      `REST read, ${CLUSTER_PROCESSES} processes`,
+      req.restRead,
+      READ_RATE,
+      time.readMs,
+      time.warmupMs,
+      clustered,
+    );
+    reportProblems(clustered, progress);
+    await clustered.stop();
+    clustered = undefined;
     const added = await measure('add activity', req.add, ADD_RATE, time.addMs);
 
     progress(
@@ -155,13 +191,9 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
       sustained = rate;
     }
 
-    const problems = api.problems();
-    if (problems.count > 0) {
-      progress(`api: the server logged ${problems.count} warnings/errors; the last ones:`);
-      for (const line of problems.last) progress(`  ${line}`);
-    }
+    reportProblems(api, progress);
 
-    const at = `${READ_RATE} req/s (REST, open loop, 20 fan-out-on-read + 200 other followees, page ${PAGE})`;
+    const at = `${READ_RATE} req/s (REST, ${CLUSTER_PROCESSES} server processes, open loop, 20 fan-out-on-read + 200 other followees, page ${PAGE})`;
     const compare = `read p50 at ${COMPARE_RATE} req/s`;
     const ms = (name: string, value: number): Figure => ({
       name,
@@ -179,17 +211,28 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
     const figures: Figure[] = [
       { ...ms(`timeline read p50 at ${at}`, read.p50), target: 3 },
       { ...ms(`timeline read p99 at ${at}`, read.p99), target: 15 },
-      ms(`timeline read max at ${READ_RATE} req/s (REST)`, read.max),
+      ms(
+        `timeline read max at ${READ_RATE} req/s (REST, ${CLUSTER_PROCESSES} processes)`,
+        read.max,
+      ),
       {
-        name: `timeline read achieved rate, ${READ_RATE} req/s offered (REST)`,
+        name: `timeline read achieved rate, ${READ_RATE} req/s offered (REST, ${CLUSTER_PROCESSES} processes)`,
         value: read.achievedRate,
         unit: 'req/s',
         better: 'higher',
       },
       count(
-        `timeline read failures at ${READ_RATE} req/s (errors incl. 10 s timeouts + non-2xx)`,
+        `timeline read failures at ${READ_RATE} req/s (${CLUSTER_PROCESSES} processes; errors incl. 10 s timeouts + non-2xx)`,
         failures(read),
       ),
+      ms(`timeline read p50 at ${READ_RATE} req/s, one server process`, readOne.p50),
+      ms(`timeline read p99 at ${READ_RATE} req/s, one server process`, readOne.p99),
+      {
+        name: `timeline read achieved rate, ${READ_RATE} req/s offered, one server process`,
+        value: readOne.achievedRate,
+        unit: 'req/s',
+        better: 'higher',
+      },
       ms(`${compare}: in-process call (createCaller)`, compared.inProcess),
       ms(`${compare}: tRPC over HTTP (httpBatchLink URL)`, compared.trpc),
       ms(`${compare}: REST`, compared.rest),
@@ -230,6 +273,7 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
   } finally {
     await generator?.stop();
     await server?.stop();
+    await clustered?.stop();
     const deleted = await deleteKeys(redis, config.redisPrefix);
     progress(`api: stopped the server and the load generator; deleted ${deleted} bench keys`);
     redis.disconnect();

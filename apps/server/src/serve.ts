@@ -1,0 +1,86 @@
+import { once } from 'node:events';
+import { createApiDeps } from '@tideline/api';
+import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import { feedsConfigFromEnv } from '@tideline/fanout';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import { closeHttpServer } from './close-http-server.js';
+import type { ServerEnv } from './env.js';
+import { createMetrics } from './metrics.js';
+import { createServerRedis } from './redis-client.js';
+import { attachWebSockets } from './websocket.js';
+
+const DRAIN_TIMEOUT_MS = 8_000;
+
+/**
+ * One server process: the HTTP and WebSocket API on `PORT` until SIGTERM/SIGINT, or until
+ * the process that started it (the launcher, or the cluster primary) goes away; then it
+ * drains in-flight requests and exits.
+ */
+export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
+  const db = createDatabase<EventStoreTables>({
+    connectionString: env.DATABASE_URL,
+    applicationName: 'tideline-server',
+    connectionTimeoutMillis: 2_000,
+  });
+  const redis = createServerRedis(env.REDIS_URL, logger);
+  await once(redis, 'ready').catch(() => undefined);
+
+  const config = feedsConfigFromEnv(env);
+  const feedsDb = db as unknown as Kysely<unknown>;
+  const api = createApiDeps({
+    db: feedsDb,
+    redis,
+    config,
+    auth: { apiKeys: env.API_KEYS, jwtSecret: env.JWT_SECRET },
+    rateLimits: {
+      userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
+      serverPerMinute: env.RATE_LIMIT_SERVER_PER_MINUTE,
+    },
+  });
+  if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
+    logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
+  }
+  const metrics = createMetrics({ db: feedsDb, redis, config });
+  const server = createApp({
+    db,
+    redis,
+    logger,
+    api,
+    metrics,
+    corsOrigins: env.CORS_ORIGINS,
+  }).listen(env.PORT);
+  const closeWebSockets = attachWebSockets(server, api, logger);
+  server.on('error', (error) => {
+    logger.fatal({ err: error, port: env.PORT }, 'cannot listen');
+    process.exit(1);
+  });
+  await once(server, 'listening');
+  logger.info({ port: env.PORT }, 'server listening');
+
+  let stopping = false;
+  async function shutdown(reason: string): Promise<void> {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    await Promise.all([closeHttpServer(server, DRAIN_TIMEOUT_MS), closeWebSockets()]).catch(
+      (error: unknown) => logger.error({ err: error }, 'closing the HTTP server failed'),
+    );
+    await Promise.allSettled([metrics.close(), db.destroy(), closeRedis()]);
+    logger.info('server stopped');
+    process.exit(0);
+  }
+
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Started with an IPC channel (by the launcher or the cluster primary): its closing means
+  // the parent is gone.
+  process.on('disconnect', () => void shutdown('parent exited'));
+
+  /** QUIT lets pending replies arrive; a client that is not connected would wait for a reconnect. */
+  async function closeRedis(): Promise<void> {
+    if (redis.status === 'ready') await redis.quit();
+    else redis.disconnect();
+  }
+}
