@@ -1,16 +1,9 @@
-# Sourced by the scripts beside it: checks the toolchain, then runs `feed <command>` from
-# the repo root, so every script shares the CLI's one implementation of each check.
+# Sourced by scaffold-feed.sh: checks the toolchain, then runs `feed <command>` from the repo
+# root, so the script and the CLI share one implementation.
 # Reads DATABASE_URL and REDIS_URL (and REDIS_KEY_PREFIX) from the environment, like the CLI.
 
-# A URL with its password replaced by ***, so logs never carry it.
-redact() {
-  local url=$1
-  if [[ $url =~ ^([a-z+]+://[^:/@]*):[^@]*@(.*)$ ]]; then
-    echo "${BASH_REMATCH[1]}:***@${BASH_REMATCH[2]}"
-  else
-    echo "$url"
-  fi
-}
+# shellcheck source=common.sh
+source "${BASH_SOURCE[0]%/*}/common.sh"
 
 run_feed_cli() {
   local script_name=$1
