@@ -15,6 +15,7 @@ import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { docsRouter } from './docs.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 import { restErrorBodies } from './rest-errors.js';
@@ -139,6 +140,7 @@ export function createApp(deps: AppDependencies): Express {
   );
   app.use(
     '/api/v1',
+    methodNotAllowed(document),
     restErrorBodies,
     ...jsonBodies(MAX_BODY_BYTES),
     jsonBodyErrors,

@@ -911,6 +911,19 @@ describe('the HTTP surface', () => {
     expectErrorBody(reply, 'NOT_FOUND');
   });
 
+  it('answers a known path with a method it does not take with 405 and Allow', async () => {
+    const feedPath = await send('put', { path: '/feeds/user/ana/activities', body: {} });
+    expect(feedPath.status).toBe(405);
+    expectErrorBody(feedPath, 'METHOD_NOT_ALLOWED');
+    expect(feedPath.headers.get('allow')).toBe('GET, POST, DELETE, HEAD');
+    const activity = await send('get', { path: '/activities/some-id' });
+    expect(activity.status).toBe(405);
+    expect(activity.headers.get('allow')).toBe('PATCH');
+    // A parameter is one segment: a longer path is not that route.
+    const deeper = await send('put', { path: '/activities/some-id/more' });
+    expect(deeper.status).toBe(404);
+  });
+
   it('sends security headers', async () => {
     const reply = await send('get', { path: '/events', query: { limit: '1' } });
     expect(reply.headers.get('x-content-type-options')).toBe('nosniff');
