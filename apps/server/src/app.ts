@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { docsRouter } from './docs.js';
+import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -30,6 +31,8 @@ export interface AppDependencies {
   metrics: ReturnType<typeof createMetrics>;
   /** Origins allowed to call the API from a browser; empty = same origin only. */
   corsOrigins: readonly string[];
+  /** Seconds between keep-alive comments on event streams; default 15. */
+  keepAliveSeconds?: number;
 }
 
 /**
@@ -136,6 +139,11 @@ export function createApp(deps: AppDependencies): Express {
       maxBatchSize: 100,
       responseMeta: ({ errors }) => ({ headers: retryAfter(errors) }),
     }),
+  );
+  // Hand-written (the REST generator has no subscriptions), through the same procedure.
+  app.get(
+    '/api/v1/feeds/:group/:id/stream',
+    feedStream({ api, logger, keepAliveSeconds: deps.keepAliveSeconds ?? 15 }),
   );
   app.use(
     '/api/v1',

@@ -16,6 +16,12 @@ const t = initTRPC
   .create({
     // Never send stack traces, whatever NODE_ENV says.
     isDev: false,
+    // Subscriptions over SSE: a ping every 10 s keeps proxies from closing a quiet
+    // stream, and a client that hears nothing for 25 s reconnects (and resumes).
+    sse: {
+      ping: { enabled: true, intervalMs: 10_000 },
+      client: { reconnectAfterInactivityMs: 25_000 },
+    },
     errorFormatter({ shape, error }) {
       const failure = toTidelineError(error);
       return {

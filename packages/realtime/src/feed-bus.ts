@@ -43,9 +43,10 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
   const inOrder = (channel: string, step: () => Promise<unknown>): Promise<unknown> => {
     const next = (pending.get(channel) ?? Promise.resolve()).then(step, step);
     pending.set(channel, next);
-    void next.finally(() => {
+    const settle = () => {
       if (pending.get(channel) === next) pending.delete(channel);
-    });
+    };
+    next.then(settle, settle);
     return next;
   };
 
@@ -81,7 +82,14 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
       }
       set.add(listener);
       // Later listeners wait for the first one's SUBSCRIBE to be confirmed too.
-      await inOrder(channel, () => (first ? subscriber.subscribe(channel) : Promise.resolve()));
+      try {
+        await inOrder(channel, () => (first ? subscriber.subscribe(channel) : Promise.resolve()));
+      } catch (error) {
+        // Not subscribed: forget the listener, and the channel if it was the only one.
+        set.delete(listener);
+        if (set.size === 0 && listeners.get(channel) === set) listeners.delete(channel);
+        throw error;
+      }
       let stopped = false;
       return async () => {
         if (stopped) return;
