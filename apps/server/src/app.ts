@@ -62,6 +62,13 @@ export function createApp(deps: AppDependencies): Express {
         res.setHeader('X-Request-Id', id);
         return id;
       },
+      // Tokens sent as SSE connection parameters stay out of the logs.
+      serializers: {
+        req: (req: { url?: string }) => ({
+          ...req,
+          url: req.url?.replace(/connectionParams=[^&]*/, 'connectionParams=[redacted]'),
+        }),
+      },
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
       customLogLevel: (_req, res, error) =>
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
@@ -117,9 +124,18 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/docs', docsRouter());
 
-  const createContext = ({ req }: { req: IncomingMessage }): ApiContext => ({
+  const createContext = ({
+    req,
+    info,
+  }: {
+    req: IncomingMessage;
+    info?: { connectionParams: Record<string, string | undefined> | null };
+  }): ApiContext => ({
     deps: api,
-    authorization: req.headers.authorization,
+    // A browser's EventSource cannot send headers: its token comes as a connection parameter.
+    authorization:
+      req.headers.authorization ??
+      (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
     requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
   });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {

@@ -135,3 +135,5 @@ function redisUrlOf(harness: FeedHarness): string {
   const { host, port } = harness.redis.options;
   return `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }
+
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
