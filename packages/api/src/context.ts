@@ -87,6 +87,8 @@ export function createApiDeps(options: {
         db,
         config,
         bufferMax: options.watchBufferMax ?? DEFAULT_WATCH_BUFFER_MAX,
+        // Watched feeds whose keys expire or are evicted are rebuilt at once.
+        redis,
       });
     }
     return watcher;

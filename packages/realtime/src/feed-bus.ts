@@ -18,6 +18,15 @@ export interface FeedBus {
    * must catch up from the source of truth.
    */
   onResubscribed(listener: () => void): () => void;
+  /**
+   * Listens to Redis keyevent notifications of `events` (e.g. `expired`, `evicted`;
+   * `notify-keyspace-events` must enable them, as infra/redis.conf does) on the same
+   * connection; the listener gets the event and the key. Returns the function that stops.
+   */
+  onKeyEvent(
+    events: readonly string[],
+    listener: (event: string, key: string) => void,
+  ): Promise<() => Promise<void>>;
   /** Local listeners and Redis channels, for metrics and tests. */
   stats(): { listeners: number; channels: number };
   close(): Promise<void>;
@@ -50,7 +59,14 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
     return next;
   };
 
+  const keyEventPrefix = `__keyevent@${subscriber.options.db ?? 0}__:`;
+  const keyListeners = new Set<(event: string, key: string) => void>();
   subscriber.on('message', (channel: string, message: string) => {
+    if (channel.startsWith(keyEventPrefix)) {
+      const event = channel.slice(keyEventPrefix.length);
+      for (const listener of keyListeners) listener(event, message);
+      return;
+    }
     const set = listeners.get(channel);
     if (set === undefined) return;
     const feed = channel.slice(feedChannel(prefix, '').length);
@@ -105,6 +121,15 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
         }
       };
     },
+    async onKeyEvent(events, listener) {
+      const channels = events.map((event) => `${keyEventPrefix}${event}`);
+      keyListeners.add(listener);
+      await subscriber.subscribe(...channels);
+      return async () => {
+        keyListeners.delete(listener);
+        if (keyListeners.size === 0) await subscriber.unsubscribe(...channels);
+      };
+    },
     onResubscribed(listener) {
       resubscribed.add(listener);
       return () => resubscribed.delete(listener);
@@ -116,6 +141,7 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
     },
     async close() {
       listeners.clear();
+      keyListeners.clear();
       resubscribed.clear();
       subscriber.disconnect();
     },

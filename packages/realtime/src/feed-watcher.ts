@@ -9,8 +9,10 @@ import {
   feedMessages,
   readFeedChanges,
 } from '@tideline/fanout';
+import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedBus, FeedListener } from './feed-bus.js';
+import { keepWatchedFeedsWarm } from './keep-watched-warm.js';
 import { createLiveQueue } from './live-queue.js';
 
 /**
@@ -30,6 +32,13 @@ export interface FeedWatcherDeps {
   config: FeedsConfig;
   /** Messages held for one subscriber that has not taken them yet, before it is cut off. */
   bufferMax: number;
+  /**
+   * A command connection: with it, watched feeds whose keys expire or are evicted are
+   * rebuilt at once (`keepWatchedFeedsWarm`); without it they go cold like any other.
+   */
+  redis?: Redis;
+  /** Told about each such rebuild (logs, tests). */
+  onRegenerated?: (feed: Feed, error?: unknown) => void;
 }
 
 export interface WatchOptions {
@@ -78,6 +87,23 @@ function parseMessage(raw: string): FeedMessage | undefined {
 export function createFeedWatcher(deps: FeedWatcherDeps) {
   const { bus, db, config } = deps;
   const aggregated = createAggregatedReader({ db, config });
+  /** Watchers per feed on this process. */
+  const watched = new Map<Feed, number>();
+  let warmth: Promise<unknown> | undefined;
+  const startWarmth = () => {
+    const { redis } = deps;
+    if (redis === undefined || warmth !== undefined) return;
+    warmth = keepWatchedFeedsWarm({
+      bus,
+      db,
+      redis,
+      config,
+      isWatched: (feed) => watched.has(feed),
+      ...(deps.onRegenerated === undefined ? {} : { onRegenerated: deps.onRegenerated }),
+    }).catch(() => {
+      warmth = undefined;
+    });
+  };
 
   async function withCounts(feed: Feed, message: WatchMessage): Promise<WatchMessage> {
     if (message.type === 'feed.watching' || message.type === 'activity.updated') return message;
@@ -140,6 +166,8 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       return { upTo, messages };
     };
 
+    watched.set(feed, (watched.get(feed) ?? 0) + 1);
+    startWarmth();
     try {
       stops.push(await bus.subscribe(feed, listener));
       await Promise.all(
@@ -177,6 +205,9 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
         yield kind === 'notification' ? await withCounts(feed, out) : out;
       }
     } finally {
+      const count = (watched.get(feed) ?? 1) - 1;
+      if (count === 0) watched.delete(feed);
+      else watched.set(feed, count);
       offResubscribed();
       const all = [...stops, ...[...followed.values()].flatMap((f) => (f.stop ? [f.stop] : []))];
       followed.clear();

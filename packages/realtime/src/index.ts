@@ -8,3 +8,4 @@ export {
   type WatchMessage,
   type WatchOptions,
 } from './feed-watcher.js';
+export { type KeepWarmDeps, keepWatchedFeedsWarm } from './keep-watched-warm.js';
