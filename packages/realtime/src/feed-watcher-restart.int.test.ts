@@ -1,36 +1,19 @@
 import { waitFor } from '@tideline/event-store/testing';
 import { addActivity } from '@tideline/fanout';
-import {
-  createFeedHarness,
-  type FeedHarness,
-  startRedisServer,
-  type TestRedisServer,
-} from '@tideline/fanout/testing';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedBus, type FeedBus } from './feed-bus.js';
 import { createFeedWatcher, type WatchMessage } from './feed-watcher.js';
 
-let redisServer: TestRedisServer;
-let h: FeedHarness;
-let bus: FeedBus;
+import { type PrivateStack, startPrivateStack } from './testing/private-stack.js';
 
+let stack: PrivateStack;
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  h = await createFeedHarness('watch_restart', {}, { redisUrl: redisServer.url });
-  h.start();
-  const subscriber = new Redis(redisServer.url, { maxRetriesPerRequest: null });
-  subscriber.on('error', () => {});
-  bus = createFeedBus(subscriber, h.config.redisPrefix);
+  stack = await startPrivateStack('watch_restart');
 });
-afterAll(async () => {
-  await bus.close();
-  await h.destroy();
-  await redisServer.stop();
-});
+afterAll(() => stack?.destroy());
 
 describe('a watch across a Redis restart', () => {
   it('backfills what was published while Redis was away, once each, then goes on live', async () => {
+    const { h, bus } = stack;
     const watcher = createFeedWatcher({ bus, db: h.testDb.db, config: h.config, bufferMax: 100 });
     const controller = new AbortController();
     const got: WatchMessage[] = [];
@@ -44,10 +27,10 @@ describe('a watch across a Redis restart', () => {
       const before = await post('before');
       await waitFor(() => changes().length === 1, { message: 'the first message' });
 
-      await redisServer.stop();
+      await stack.stopRedis();
       // Appended while Redis is down: the projector retries until it can write and publish.
       const during = await post('during');
-      redisServer = await startRedisServer({ port: redisServer.port });
+      await stack.startRedisAgain();
       const after = await post('after');
       await waitFor(() => changes().length >= 3, {
         timeoutMs: 20_000,

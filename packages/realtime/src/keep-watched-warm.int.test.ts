@@ -1,38 +1,20 @@
 import { waitFor } from '@tideline/event-store/testing';
 import { addActivity, feedKeys, follow } from '@tideline/fanout';
-import {
-  createFeedHarness,
-  type FeedHarness,
-  startRedisServer,
-  type TestRedisServer,
-} from '@tideline/fanout/testing';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedBus, type FeedBus } from './feed-bus.js';
 import { createFeedWatcher } from './feed-watcher.js';
 
-// Keyevent notifications are server-wide: a private redis-server keeps other files' keys out.
-let redisServer: TestRedisServer;
-let h: FeedHarness;
-let bus: FeedBus;
+import { type PrivateStack, startPrivateStack } from './testing/private-stack.js';
 
+// Keyevent notifications are server-wide: a private redis-server keeps other files' keys out.
+let stack: PrivateStack;
 beforeAll(async () => {
-  redisServer = await startRedisServer();
-  h = await createFeedHarness('keep_warm', {}, { redisUrl: redisServer.url });
-  h.start();
-  bus = createFeedBus(
-    new Redis(redisServer.url, { maxRetriesPerRequest: null }),
-    h.config.redisPrefix,
-  );
+  stack = await startPrivateStack('keep_warm');
 });
-afterAll(async () => {
-  await bus.close();
-  await h.destroy();
-  await redisServer.stop();
-});
+afterAll(() => stack?.destroy());
 
 describe('watched feeds stay warm', () => {
   it('rebuilds a watched timeline whose live marker expired, and leaves unwatched ones cold', async () => {
+    const { h, bus } = stack;
     const db = h.testDb.db;
     for (const reader of ['timeline:kim', 'timeline:zed']) {
       await follow(db, { source: reader, target: 'user:lee' });
