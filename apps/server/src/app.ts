@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { docsRouter } from './docs.js';
+import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface AppDependencies {
   metrics: ReturnType<typeof createMetrics>;
   /** Origins allowed to call the API from a browser; empty = same origin only. */
   corsOrigins: readonly string[];
+  /** Seconds between keep-alive comments on event streams; default 15. */
+  keepAliveSeconds?: number;
 }
 
 /**
@@ -59,6 +62,13 @@ export function createApp(deps: AppDependencies): Express {
             : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
+      },
+      // Tokens sent as SSE connection parameters stay out of the logs.
+      serializers: {
+        req: (req: { url?: string }) => ({
+          ...req,
+          url: req.url?.replace(/connectionParams=[^&]*/, 'connectionParams=[redacted]'),
+        }),
       },
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
       customLogLevel: (_req, res, error) =>
@@ -115,9 +125,18 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/docs', docsRouter());
 
-  const createContext = ({ req }: { req: IncomingMessage }): ApiContext => ({
+  const createContext = ({
+    req,
+    info,
+  }: {
+    req: IncomingMessage;
+    info?: { connectionParams: Record<string, string | undefined> | null };
+  }): ApiContext => ({
     deps: api,
-    authorization: req.headers.authorization,
+    // A browser's EventSource cannot send headers: its token comes as a connection parameter.
+    authorization:
+      req.headers.authorization ??
+      (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
     requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
   });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
@@ -137,6 +156,11 @@ export function createApp(deps: AppDependencies): Express {
       maxBatchSize: 100,
       responseMeta: ({ errors }) => ({ headers: retryAfter(errors) }),
     }),
+  );
+  // Hand-written (the REST generator has no subscriptions), through the same procedure.
+  app.get(
+    '/api/v1/feeds/:group/:id/stream',
+    feedStream({ api, logger, keepAliveSeconds: deps.keepAliveSeconds ?? 15 }),
   );
   app.use(
     '/api/v1',

@@ -33,13 +33,19 @@ function getFresh(path: string): Promise<{ status: number; body: string }> {
   });
 }
 
-/** The pids of the primary's children: its server processes. */
+/**
+ * The pids of the primary's server processes: its node children (under tsx, the primary
+ * may also run an esbuild service process while it compiles a file tsx had not cached).
+ */
 function serverPids(): number[] {
   try {
-    return execFileSync('ps', ['-o', 'pid=', '--ppid', String(primary.pid)], { encoding: 'utf8' })
+    return execFileSync('ps', ['-o', 'pid=,comm=', '--ppid', String(primary.pid)], {
+      encoding: 'utf8',
+    })
       .split('\n')
-      .map((line) => Number(line.trim()))
-      .filter((pid) => pid > 0);
+      .map((line) => line.trim().split(/\s+/))
+      .filter(([, command]) => command === 'node')
+      .map(([pid]) => Number(pid));
   } catch {
     return []; // ps exits 1 when there are none
   }
