@@ -49,6 +49,10 @@ export async function startTestServer(
     startProjector?: boolean;
     /** The server reaches PostgreSQL through this URL instead (e.g. a proxy it can lose). */
     serverDatabaseUrl?: (url: string) => string;
+    /** Serve this built web app at `/`. */
+    webAppDir?: string;
+    /** Mount `/demo` (DEMO=1), minting tokens with TEST_JWT_SECRET. */
+    demo?: boolean;
   } = {},
 ): Promise<TestServer> {
   const harness = await createFeedHarness(
@@ -83,6 +87,8 @@ export async function startTestServer(
     api,
     metrics,
     corsOrigins: ['http://allowed.example'],
+    webAppDir: options.webAppDir,
+    demo: options.demo ? { jwtSecret: TEST_JWT_SECRET } : undefined,
   }).listen(0, '127.0.0.1');
   const closeWebSockets = attachWebSockets(server, api, logger);
   await new Promise((resolve) => server.once('listening', resolve));
