@@ -28,7 +28,7 @@ const demoFollows: readonly (readonly [string, string])[] = [
 ];
 
 const demoPosts: Record<DemoUser['id'], readonly string[]> = {
-  ana: ['Shipping the new onboarding flow today 🚀', 'Anyone up for coffee at 3?'],
+  ana: ['Shipping the new onboarding flow today.', 'Anyone up for coffee at 3?'],
   ben: ['Reading about event sourcing, again.', 'Redis sorted sets are underrated.'],
   cleo: ['First day on the feeds team!', 'Timelines are just projections of a log.'],
   dev: ['Benchmarks are in: fan-out on write wins below 10k followers.'],
