@@ -15,6 +15,7 @@ import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
+import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -36,6 +37,8 @@ export interface AppDependencies {
   webAppDir?: string | undefined;
   /** `DEMO=1`: `/demo` lists demo users and mints their tokens. Omitted: `/demo` is a 404. */
   demo?: { jwtSecret: string } | undefined;
+  /** Seconds between keep-alive comments on event streams; default 15. */
+  keepAliveSeconds?: number;
 }
 
 /**
@@ -65,6 +68,13 @@ export function createApp(deps: AppDependencies): Express {
             : randomUUID();
         res.setHeader('X-Request-Id', id);
         return id;
+      },
+      // Tokens sent as SSE connection parameters stay out of the logs.
+      serializers: {
+        req: (req: { url?: string }) => ({
+          ...req,
+          url: req.url?.replace(/connectionParams=[^&]*/, 'connectionParams=[redacted]'),
+        }),
       },
       autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
       customLogLevel: (_req, res, error) =>
@@ -132,9 +142,18 @@ export function createApp(deps: AppDependencies): Express {
   });
   app.use('/docs', docsRouter());
 
-  const createContext = ({ req }: { req: IncomingMessage }): ApiContext => ({
+  const createContext = ({
+    req,
+    info,
+  }: {
+    req: IncomingMessage;
+    info?: { connectionParams: Record<string, string | undefined> | null };
+  }): ApiContext => ({
     deps: api,
-    authorization: req.headers.authorization,
+    // A browser's EventSource cannot send headers: its token comes as a connection parameter.
+    authorization:
+      req.headers.authorization ??
+      (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
     requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
   });
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
@@ -154,6 +173,11 @@ export function createApp(deps: AppDependencies): Express {
       maxBatchSize: 100,
       responseMeta: ({ errors }) => ({ headers: retryAfter(errors) }),
     }),
+  );
+  // Hand-written (the REST generator has no subscriptions), through the same procedure.
+  app.get(
+    '/api/v1/feeds/:group/:id/stream',
+    feedStream({ api, logger, keepAliveSeconds: deps.keepAliveSeconds ?? 15 }),
   );
   app.use(
     '/api/v1',

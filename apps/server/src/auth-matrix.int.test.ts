@@ -207,6 +207,12 @@ const operations: Operation[] = [
     request: (user) => ({ method: 'GET', path: `/feeds/user/${user}/followers` }),
   },
   {
+    name: 'watch feed (live stream)',
+    success: 200,
+    user: 'allowed on own feed',
+    request: (user) => ({ method: 'GET', path: `/feeds/notification/${user}/stream` }),
+  },
+  {
     name: 'mark notifications',
     success: 200,
     user: 'allowed on own feed',
@@ -370,7 +376,10 @@ describe('the auth matrix', () => {
       cell.operation.request(user, fixtures),
       authorization.get(cell.kind),
     );
-    const body = (await response.json()) as { code?: string; message?: unknown };
+    // A live stream never ends by itself: its status is all this needs.
+    const streaming = response.headers.get('content-type')?.startsWith('text/event-stream');
+    if (streaming) await response.body?.cancel();
+    const body = (streaming ? {} : await response.json()) as { code?: string; message?: unknown };
     expect(response.status, JSON.stringify(body)).toBe(cell.expected);
     if (cell.expected === 401) expect(body.code).toBe('UNAUTHENTICATED');
     if (cell.expected === 403) expect(body.code).toBe('FORBIDDEN');

@@ -46,6 +46,10 @@ export const envSchema = z.object({
   RATE_LIMIT_SERVER_PER_MINUTE: integerVar(0, 100_000_000, 0),
   /** Demo mode: `/demo` mints short-lived user tokens for the demo users (needs JWT_SECRET). */
   DEMO: flagVar,
+  /** Messages held for a live subscriber that is not reading, before it is cut off (resumable). */
+  WATCH_BUFFER_MAX: integerVar(1, 1_000_000, 1000),
+  /** Seconds between keep-alive comments on the REST event stream. */
+  WATCH_KEEPALIVE_SECONDS: integerVar(1, 3600, 15),
   /** Origins allowed to call the API from browsers, comma-separated; empty = none. */
   CORS_ORIGINS: listOf(
     z

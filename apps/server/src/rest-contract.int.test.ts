@@ -611,6 +611,36 @@ const contract: Record<string, ContractCase[]> = {
       call: (f) => ({ path: '/events', token: f.anaToken }),
     },
   ],
+  'GET /feeds/{group}/{id}/stream': [
+    {
+      name: 'opens the live stream, starting with feed.watching',
+      status: 200,
+      call: () => ({ path: '/feeds/user/ana/stream' }),
+    },
+    {
+      name: 'opens its own feed’s stream with a user token',
+      status: 200,
+      call: (f) => ({ path: '/feeds/notification/ana/stream', token: f.anaToken }),
+    },
+    {
+      name: 'of an unconfigured feed group',
+      status: 400,
+      field: 'group',
+      call: () => ({ path: '/feeds/nope/ana/stream' }),
+    },
+    {
+      name: 'with an unknown parameter',
+      status: 400,
+      field: 'offset',
+      call: () => ({ path: '/feeds/user/ana/stream', query: { offset: '5' } }),
+    },
+    unauthenticated({ path: '/feeds/user/ana/stream' }),
+    {
+      name: "of someone else's feed with a user token",
+      status: 403,
+      call: (f) => ({ path: '/feeds/user/bob/stream', token: f.anaToken }),
+    },
+  ],
 };
 
 let server: TestServer;
@@ -629,13 +659,17 @@ interface Reply {
 async function send(method: Method, call: Call): Promise<Reply> {
   const query = call.query ? `?${new URLSearchParams(call.query)}` : '';
   const body = call.rawBody ?? (call.body === undefined ? undefined : JSON.stringify(call.body));
+  const controller = new AbortController();
   const response = await server.request(`/api/v1${call.path}${query}`, {
     method: method.toUpperCase(),
     token: call.token === undefined ? TEST_API_KEY : call.token,
+    signal: controller.signal,
     ...(body === undefined ? {} : { body }),
     ...(call.contentType === undefined ? {} : { headers: { 'content-type': call.contentType } }),
   });
-  const text = await response.text();
+  const text = response.headers.get('content-type')?.startsWith('text/event-stream')
+    ? await firstEvent(response, controller)
+    : await response.text();
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -645,11 +679,24 @@ async function send(method: Method, call: Call): Promise<Reply> {
   return { status: response.status, headers: response.headers, text, body: parsed };
 }
 
+/** An event stream never ends by itself: its text up to the first event, then it is closed. */
+async function firstEvent(response: Response, controller: AbortController): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for await (const chunk of response.body ?? []) {
+    text += decoder.decode(chunk as Uint8Array, { stream: true });
+    if (/^data: .*\n\n/m.test(text)) break;
+  }
+  controller.abort();
+  return text;
+}
+
 /** Fails unless the served document declares `status` for the operation and `body` fits it. */
 function expectDocumented(path: string, method: Method, status: number, body: unknown) {
   const operation = served.paths[path]?.[method];
   const declared = operation?.responses[String(status)];
   expect(declared, `${method.toUpperCase()} ${path} declares ${status}`).toBeDefined();
+  if (declared?.content?.['text/event-stream'] !== undefined && status < 300) return;
   expect(declared?.content?.['application/json']?.schema).toBeDefined();
   const pointer = ['paths', path, method, 'responses', String(status), 'content']
     .concat(['application/json', 'schema'])

@@ -39,6 +39,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
       serverPerMinute: env.RATE_LIMIT_SERVER_PER_MINUTE,
     },
+    watchBufferMax: env.WATCH_BUFFER_MAX,
   });
   if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
     logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
@@ -56,6 +57,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     api,
     metrics,
     corsOrigins: env.CORS_ORIGINS,
+    keepAliveSeconds: env.WATCH_KEEPALIVE_SECONDS,
     webAppDir: defaultWebAppDir,
     demo: env.DEMO && env.JWT_SECRET !== undefined ? { jwtSecret: env.JWT_SECRET } : undefined,
   }).listen(env.PORT);
@@ -75,7 +77,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     await Promise.all([closeHttpServer(server, DRAIN_TIMEOUT_MS), closeWebSockets()]).catch(
       (error: unknown) => logger.error({ err: error }, 'closing the HTTP server failed'),
     );
-    await Promise.allSettled([metrics.close(), db.destroy(), closeRedis()]);
+    await Promise.allSettled([metrics.close(), api.close(), db.destroy(), closeRedis()]);
     logger.info('server stopped');
     process.exit(0);
   }

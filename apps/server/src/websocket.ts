@@ -1,9 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type ApiDeps, appRouter } from '@tideline/api';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
+
+/** Bytes a WebSocket may have queued before subscriptions wait for it to drain. */
+const MAX_BUFFERED_BYTES = 1024 * 1024;
+
+/**
+ * Resolves once the socket's send buffer is under the limit. `ws` emits no drain event,
+ * so a congested socket is polled; an uncongested one (the usual case) costs nothing.
+ */
+async function drained(socket: WebSocket): Promise<void> {
+  while (socket.bufferedAmount > MAX_BUFFERED_BYTES && socket.readyState === socket.OPEN) {
+    await sleep(20);
+  }
+}
 
 /**
  * tRPC over WebSocket on the HTTP server's port, at `/trpc`. Browsers cannot set headers
@@ -22,12 +36,13 @@ export function attachWebSockets(server: Server, api: ApiDeps, logger: Logger) {
   const handler = applyWSSHandler({
     wss,
     router: appRouter,
-    createContext: ({ req, info }) => {
+    createContext: ({ req, res, info }) => {
       const token = info.connectionParams?.token;
       return {
         deps: api,
         authorization: req.headers.authorization ?? (token ? `Bearer ${token}` : undefined),
         requestId: randomUUID(),
+        drained: () => drained(res),
       };
     },
     keepAlive: { enabled: true, pingMs: 30_000, pongWaitMs: 5_000 },

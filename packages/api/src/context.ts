@@ -1,9 +1,16 @@
+import type { Feed } from '@tideline/domain';
 import {
   createAggregatedReader,
   createTimelineReader,
   type FeedsConfig,
   type TimelineReader,
 } from '@tideline/fanout';
+import {
+  createFeedBus,
+  createFeedWatcher,
+  type WatchMessage,
+  type WatchOptions,
+} from '@tideline/realtime';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type AuthConfig, createAuthenticator, type Principal } from './auth.js';
@@ -18,7 +25,16 @@ export interface ApiDeps {
   rateLimit(principal: Principal): Promise<void>;
   timelines: TimelineReader;
   aggregated: ReturnType<typeof createAggregatedReader>;
+  /** A feed's live messages, resumable (`packages/realtime`). */
+  watch(feed: Feed, options: WatchOptions): AsyncGenerator<WatchMessage>;
+  /** Local watch listeners and Redis channels of this process. */
+  watchStats(): { listeners: number; channels: number };
+  /** Closes what the dependencies opened themselves (the pub/sub connection). */
+  close(): Promise<void>;
 }
+
+/** Messages held for a subscriber that is not taking them, before it is cut off. */
+export const DEFAULT_WATCH_BUFFER_MAX = 1000;
 
 /** One request's context: the shared dependencies and what identifies the caller. */
 export interface ApiContext {
@@ -27,6 +43,12 @@ export interface ApiContext {
   authorization: string | undefined;
   /** Correlates the request's log lines and the events it appends. */
   requestId: string;
+  /**
+   * Resolves when the connection can take another subscription message (a WebSocket whose
+   * send buffer has drained); subscriptions wait on it, so their bounded queues fill
+   * instead of the socket's. SSE needs none: its stream is pulled as the socket drains.
+   */
+  drained?: () => Promise<void>;
 }
 
 /**
@@ -42,8 +64,35 @@ export function createApiDeps(options: {
   config: FeedsConfig;
   auth: AuthConfig;
   rateLimits: RateLimitConfig;
+  /** Per-subscriber queue bound (`WATCH_BUFFER_MAX`). */
+  watchBufferMax?: number;
 }): ApiDeps {
   const { db, redis, config } = options;
+  // One subscriber connection per process, opened by the first watch.
+  let bus: ReturnType<typeof createFeedBus> | undefined;
+  let watcher: ReturnType<typeof createFeedWatcher> | undefined;
+  const watcherOf = () => {
+    if (watcher === undefined) {
+      // Unlike the command connection, it queues SUBSCRIBEs while (re)connecting: a
+      // watch opened during a Redis outage starts when Redis is back.
+      const subscriber = redis.duplicate({
+        connectionName: 'tideline-server-pubsub',
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+      });
+      subscriber.on('error', () => {});
+      bus = createFeedBus(subscriber, config.redisPrefix);
+      watcher = createFeedWatcher({
+        bus,
+        db,
+        config,
+        bufferMax: options.watchBufferMax ?? DEFAULT_WATCH_BUFFER_MAX,
+        // Watched feeds whose keys expire or are evicted are rebuilt at once.
+        redis,
+      });
+    }
+    return watcher;
+  };
   return {
     db,
     redis,
@@ -52,5 +101,10 @@ export function createApiDeps(options: {
     rateLimit: createRateLimiter(redis, config.redisPrefix, options.rateLimits),
     timelines: createTimelineReader({ db, redis, config }),
     aggregated: createAggregatedReader({ db, config }),
+    watch: (feed, watchOptions) => watcherOf().watch(feed, watchOptions),
+    watchStats: () => bus?.stats() ?? { listeners: 0, channels: 0 },
+    async close() {
+      await bus?.close();
+    },
   };
 }

@@ -29,9 +29,11 @@ import {
   updateActivity,
   waitForFeedProjection,
 } from '@tideline/fanout';
+import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { type Principal, principalName, requireOwnFeed, requireServer } from './auth.js';
 import type { ApiContext } from './context.js';
+import { toTidelineError, toTrpcError } from './errors.js';
 import {
   cursorSchema,
   feedPageSchema,
@@ -118,6 +120,14 @@ const readInput = z.strictObject({
   limit: limitSchema,
   cursor: cursorSchema,
   minPosition: positionSchema.optional(),
+});
+const watchInput = z.strictObject({
+  ...feedPathShape,
+  lastEventId: z
+    .string()
+    .max(64)
+    .nullish()
+    .meta({ description: 'The `id` of the last message received; omitted: from now on' }),
 });
 const followListInput = z.strictObject({
   ...feedPathShape,
@@ -352,6 +362,29 @@ const feeds = router({
 
   following: followList('following', 'Feeds this feed follows'),
   followers: followList('followers', 'Feeds following this feed'),
+
+  /**
+   * The feed's live messages (SPEC §4), each `tracked` by its position so the SSE and
+   * WebSocket links resume from the last one they got. Served over REST too, as
+   * `GET /api/v1/feeds/{group}/{id}/stream` (apps/server, through this procedure).
+   */
+  watch: authedProcedure.input(watchInput).subscription(async function* ({ ctx, input, signal }) {
+    const { group, id, lastEventId } = input;
+    requireOwnFeed(ctx.principal, { group, id }, 'watch');
+    if (lastEventId != null && !isPosition(lastEventId)) {
+      throw validationError([{ path: 'lastEventId', message: 'must be an id the stream sent' }]);
+    }
+    const feed = feedAt(ctx, { group, id });
+    try {
+      for await (const message of ctx.deps.watch(feed, { lastEventId, signal })) {
+        await ctx.drained?.();
+        yield tracked(message.id, message);
+      }
+    } catch (error) {
+      // Thrown mid-stream, past the error middleware: give it its code here.
+      throw toTrpcError(toTidelineError(error));
+    }
+  }),
 
   mark: authedProcedure
     .meta({

@@ -138,3 +138,33 @@ export const errorBodySchema = z
       .optional(),
   })
   .meta({ id: 'Error' });
+
+const marked = z.union([z.literal(true), z.array(z.string())]);
+
+/** One message of a feed's live stream (`data` of each event of the REST stream). */
+export const feedStreamMessageSchema = z
+  .object({
+    id: positionSchema,
+    feed: z.string().meta({ description: 'The watched feed' }),
+    type: z.enum([
+      'feed.watching',
+      'activity.added',
+      'activity.updated',
+      'activity.removed',
+      'feed.marked',
+      'feed.followed',
+      'feed.unfollowed',
+    ]),
+    via: z
+      .string()
+      .optional()
+      .meta({ description: 'The followed feed a timeline message came through' }),
+    activity: activitySchema.optional(),
+    activityId: z.string().optional(),
+    seen: marked.optional(),
+    read: marked.optional(),
+    target: z.string().optional().meta({ description: 'The followed or unfollowed feed' }),
+    unseen: z.number().int().optional().meta({ description: 'Notification feeds: fresh count' }),
+    unread: z.number().int().optional().meta({ description: 'Notification feeds: fresh count' }),
+  })
+  .meta({ id: 'FeedStreamMessage' });

@@ -1,5 +1,6 @@
-import { readableIssueMessage } from '@tideline/domain';
+import { readableIssueMessage, trpcCodeOf } from '@tideline/domain';
 import { initTRPC } from '@trpc/server';
+import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
 import type { OpenApiMeta } from 'trpc-to-openapi';
 import { z } from 'zod';
 import type { Principal } from './auth.js';
@@ -16,12 +17,22 @@ const t = initTRPC
   .create({
     // Never send stack traces, whatever NODE_ENV says.
     isDev: false,
+    // Subscriptions over SSE: a ping every 10 s keeps proxies from closing a quiet
+    // stream, and a client that hears nothing for 25 s reconnects (and resumes).
+    sse: {
+      ping: { enabled: true, intervalMs: 10_000 },
+      client: { reconnectAfterInactivityMs: 25_000 },
+    },
     errorFormatter({ shape, error }) {
       const failure = toTidelineError(error);
+      // tRPC wraps what a subscription throws mid-stream as INTERNAL_SERVER_ERROR; the
+      // codes follow the Tideline error, so links retry only what is worth retrying.
+      const code = trpcCodeOf(failure.code);
       return {
         ...shape,
+        code: TRPC_ERROR_CODES_BY_KEY[code],
         message: failure.message,
-        data: { ...shape.data, tideline: failure.toJSON() },
+        data: { ...shape.data, code, httpStatus: failure.httpStatus, tideline: failure.toJSON() },
       };
     },
   });

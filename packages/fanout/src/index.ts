@@ -23,8 +23,14 @@ export { type FeedProjectorDeps, feedProjector } from './feed-projector.js';
 export type { FanoutJob, FanoutQueue } from './jobs.js';
 export { feedMigrations } from './migrations/index.js';
 export { processFanoutJob } from './process-fanout-job.js';
-export { contentPage, type Entry } from './read-model/feed-queries.js';
+export {
+  type FeedSince,
+  feedChangesAfter,
+  readFeedChanges,
+} from './read-model/feed-changes-after.js';
+export { contentPage, type Entry, edgesFrom } from './read-model/feed-queries.js';
 export { type FollowPage, followPage } from './read-model/follow-lists.js';
+export type { BatchChange } from './read-model/record-batch.js';
 export {
   type RefreshOptions,
   type RefreshResult,

@@ -18,6 +18,15 @@ export interface FeedBus {
    * must catch up from the source of truth.
    */
   onResubscribed(listener: () => void): () => void;
+  /**
+   * Listens to Redis keyevent notifications of `events` (e.g. `expired`, `evicted`;
+   * `notify-keyspace-events` must enable them, as infra/redis.conf does) on the same
+   * connection; the listener gets the event and the key. Returns the function that stops.
+   */
+  onKeyEvent(
+    events: readonly string[],
+    listener: (event: string, key: string) => void,
+  ): Promise<() => Promise<void>>;
   /** Local listeners and Redis channels, for metrics and tests. */
   stats(): { listeners: number; channels: number };
   close(): Promise<void>;
@@ -43,13 +52,21 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
   const inOrder = (channel: string, step: () => Promise<unknown>): Promise<unknown> => {
     const next = (pending.get(channel) ?? Promise.resolve()).then(step, step);
     pending.set(channel, next);
-    void next.finally(() => {
+    const settle = () => {
       if (pending.get(channel) === next) pending.delete(channel);
-    });
+    };
+    next.then(settle, settle);
     return next;
   };
 
+  const keyEventPrefix = `__keyevent@${subscriber.options.db ?? 0}__:`;
+  const keyListeners = new Set<(event: string, key: string) => void>();
   subscriber.on('message', (channel: string, message: string) => {
+    if (channel.startsWith(keyEventPrefix)) {
+      const event = channel.slice(keyEventPrefix.length);
+      for (const listener of keyListeners) listener(event, message);
+      return;
+    }
     const set = listeners.get(channel);
     if (set === undefined) return;
     const feed = channel.slice(feedChannel(prefix, '').length);
@@ -81,7 +98,14 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
       }
       set.add(listener);
       // Later listeners wait for the first one's SUBSCRIBE to be confirmed too.
-      await inOrder(channel, () => (first ? subscriber.subscribe(channel) : Promise.resolve()));
+      try {
+        await inOrder(channel, () => (first ? subscriber.subscribe(channel) : Promise.resolve()));
+      } catch (error) {
+        // Not subscribed: forget the listener, and the channel if it was the only one.
+        set.delete(listener);
+        if (set.size === 0 && listeners.get(channel) === set) listeners.delete(channel);
+        throw error;
+      }
       let stopped = false;
       return async () => {
         if (stopped) return;
@@ -97,6 +121,15 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
         }
       };
     },
+    async onKeyEvent(events, listener) {
+      const channels = events.map((event) => `${keyEventPrefix}${event}`);
+      keyListeners.add(listener);
+      await subscriber.subscribe(...channels);
+      return async () => {
+        keyListeners.delete(listener);
+        if (keyListeners.size === 0) await subscriber.unsubscribe(...channels);
+      };
+    },
     onResubscribed(listener) {
       resubscribed.add(listener);
       return () => resubscribed.delete(listener);
@@ -108,6 +141,7 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
     },
     async close() {
       listeners.clear();
+      keyListeners.clear();
       resubscribed.clear();
       subscriber.disconnect();
     },

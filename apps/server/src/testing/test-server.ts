@@ -53,6 +53,10 @@ export async function startTestServer(
     webAppDir?: string;
     /** Mount `/demo` (DEMO=1), minting tokens with TEST_JWT_SECRET. */
     demo?: boolean;
+    /** `WATCH_BUFFER_MAX` (default 1000). */
+    watchBufferMax?: number;
+    /** `WATCH_KEEPALIVE_SECONDS` (default 15). */
+    keepAliveSeconds?: number;
   } = {},
 ): Promise<TestServer> {
   const harness = await createFeedHarness(
@@ -78,6 +82,7 @@ export async function startTestServer(
     config: harness.config,
     auth: { apiKeys: [TEST_API_KEY], jwtSecret: TEST_JWT_SECRET },
     rateLimits: options.rateLimits ?? { userPerMinute: 0, serverPerMinute: 0 },
+    ...(options.watchBufferMax === undefined ? {} : { watchBufferMax: options.watchBufferMax }),
   });
   const metrics = createMetrics({ db, redis, config: harness.config });
   const server: Server = createApp({
@@ -89,6 +94,9 @@ export async function startTestServer(
     corsOrigins: ['http://allowed.example'],
     webAppDir: options.webAppDir,
     demo: options.demo ? { jwtSecret: TEST_JWT_SECRET } : undefined,
+    ...(options.keepAliveSeconds === undefined
+      ? {}
+      : { keepAliveSeconds: options.keepAliveSeconds }),
   }).listen(0, '127.0.0.1');
   const closeWebSockets = attachWebSockets(server, api, logger);
   await new Promise((resolve) => server.once('listening', resolve));
@@ -121,6 +129,7 @@ export async function startTestServer(
       await closeWebSockets();
       await closeHttpServer(server, 1_000);
       await metrics.close();
+      await api.close();
       redis.disconnect();
       await serverDb?.destroy();
       await harness.destroy();
@@ -132,3 +141,5 @@ function redisUrlOf(harness: FeedHarness): string {
   const { host, port } = harness.redis.options;
   return `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }
+
+export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

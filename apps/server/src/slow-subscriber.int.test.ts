@@ -1,0 +1,95 @@
+import { connect, type Socket } from 'node:net';
+import { waitFor } from '@tideline/event-store/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream } from './testing/sse-reader.js';
+import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';
+
+/**
+ * A subscriber that stops reading costs the server its socket buffers plus a bounded
+ * queue (WATCH_BUFFER_MAX, 10 here), then its stream ends; one that reads gets everything
+ * meanwhile, and the slow one resumes from its last id with nothing lost.
+ */
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer('slow_subscriber', { watchBufferMax: 10 });
+});
+afterAll(() => server?.close());
+
+/** An event-stream request on a raw socket that is never read: the kernel buffers fill up. */
+async function stalledStream(path: string): Promise<{ socket: Socket }> {
+  const { hostname, port } = new URL(server.url);
+  const socket = connect(Number(port), hostname);
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${TEST_API_KEY}\r\n\r\n`,
+  );
+  socket.pause();
+  return { socket };
+}
+
+describe('a slow subscriber', () => {
+  it('is cut off after its bounded queue fills, never delays a fast one, and resumes losslessly', async () => {
+    const path = '/api/v1/feeds/user/sam/stream';
+    const fast = await openEventStream(`${server.url}${path}`, {
+      authorization: `Bearer ${TEST_API_KEY}`,
+    });
+    const slow = await stalledStream(path);
+    await waitFor(() => fast.events.length === 1, { message: 'the fast stream to start' });
+
+    // ~13 MB of messages: more than loopback socket buffers hold.
+    const blob = 'x'.repeat(16_000);
+    let sent = 0;
+    for (let batch = 0; batch < 16; batch += 1) {
+      const response = await server.request('/api/v1/feeds/user/sam/activities/batch', {
+        method: 'POST',
+        body: JSON.stringify({
+          activities: Array.from({ length: 50 }, (_, i) => ({
+            actor: 'sam',
+            verb: 'post',
+            object: `p${batch}-${i}`,
+            extra: { blob },
+          })),
+        }),
+      });
+      expect(response.status).toBe(200);
+      sent += 50;
+    }
+
+    await waitFor(() => fast.events.length === 1 + sent, {
+      timeoutMs: 30_000,
+      message: 'every message on the fast stream',
+    });
+    const positions = fast.events.slice(1).map((e) => e.id);
+    expect(new Set(positions).size).toBe(sent);
+    // The server ended the stalled stream: its unread bytes are all it will ever get.
+    const received = await readAll(slow.socket);
+    expect(received).toContain('event: error');
+    expect(received).toContain('SERVICE_UNAVAILABLE');
+    const ids = [...received.matchAll(/^id: (\w+)$/gm)].map((m) => m[1] ?? '');
+    const lastId = ids.at(-1) ?? '';
+    expect(ids.length).toBeLessThan(1 + positions.length);
+
+    const resumed = await openEventStream(`${server.url}${path}`, {
+      authorization: `Bearer ${TEST_API_KEY}`,
+      'last-event-id': lastId,
+    });
+    await waitFor(() => resumed.events.length === 1 + positions.length - (ids.length - 1), {
+      timeoutMs: 30_000,
+      message: 'the rest on the resumed stream',
+    });
+    expect([...ids.slice(1), ...resumed.events.slice(1).map((e) => e.id)]).toEqual(positions);
+    await Promise.all([fast.close(), resumed.close()]);
+  }, 90_000);
+});
+
+/** Reads the paused socket to its end (the server closed it), as text. */
+async function readAll(socket: Socket): Promise<string> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.resume();
+  await waitFor(() => socket.readableEnded || socket.destroyed, {
+    timeoutMs: 30_000,
+    message: 'the slow stream to end',
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}

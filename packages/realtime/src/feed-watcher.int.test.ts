@@ -1,0 +1,157 @@
+import { waitFor } from '@tideline/event-store/testing';
+import { addActivity, follow, markFeed, unfollow } from '@tideline/fanout';
+import { createFeedHarness, type FeedHarness, testRedisUrl } from '@tideline/fanout/testing';
+import { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createFeedBus, type FeedBus } from './feed-bus.js';
+import { createFeedWatcher, type FeedWatcher, type WatchMessage } from './feed-watcher.js';
+
+let h: FeedHarness;
+let bus: FeedBus;
+let watcher: FeedWatcher;
+const open: AbortController[] = [];
+
+beforeAll(async () => {
+  h = await createFeedHarness('feed_watcher');
+  h.start();
+  bus = createFeedBus(
+    new Redis(testRedisUrl, { maxRetriesPerRequest: null }),
+    h.config.redisPrefix,
+  );
+  watcher = createFeedWatcher({ bus, db: h.testDb.db, config: h.config, bufferMax: 5 });
+});
+afterEach(() => {
+  for (const controller of open.splice(0)) controller.abort();
+});
+afterAll(async () => {
+  await bus.close();
+  await h.destroy();
+});
+
+/** Runs a watch in the background, collecting what it yields until stopped. */
+function watchInBackground(feed: string, lastEventId?: string) {
+  const controller = new AbortController();
+  open.push(controller);
+  const got: WatchMessage[] = [];
+  let failure: unknown;
+  const done = (async () => {
+    for await (const message of watcher.watch(feed, { lastEventId, signal: controller.signal })) {
+      got.push(message);
+    }
+  })().catch((error: unknown) => {
+    failure = error;
+  });
+  return {
+    got,
+    failure: () => failure,
+    /** Messages other than the opening `feed.watching`. */
+    changes: () => got.filter((m) => m.type !== 'feed.watching'),
+    async stop() {
+      controller.abort();
+      await done;
+    },
+  };
+}
+
+const post = (actor: string, object: string, extra: Partial<{ to: string[] }> = {}) =>
+  addActivity(h.testDb.db, `user:${actor}`, { actor, verb: 'post', object, ...extra });
+
+describe('watching a feed', () => {
+  it('resumes after lastEventId with exactly what was missed, then goes live', async () => {
+    const first = watchInBackground('user:ana');
+    const a1 = await post('ana', 'p1');
+    await waitFor(() => first.changes().length === 1, { message: 'a1 live' });
+    await first.stop();
+    const lastId = first.got.at(-1)?.id ?? '';
+    expect(lastId).toBe(a1.position);
+
+    const a2 = await post('ana', 'p2');
+    const a3 = await post('ana', 'p3');
+    await h.quiesce();
+    const resumed = watchInBackground('user:ana', lastId);
+    await waitFor(() => resumed.changes().length === 2, { message: 'the backfill' });
+    const a4 = await post('ana', 'p4');
+    await waitFor(() => resumed.changes().length === 3, { message: 'a4 live' });
+
+    expect(resumed.got[0]).toEqual({ id: lastId, feed: 'user:ana', type: 'feed.watching' });
+    expect(resumed.changes().map((m) => [m.type, m.id])).toEqual([
+      ['activity.added', a2.position],
+      ['activity.added', a3.position],
+      ['activity.added', a4.position],
+    ]);
+  });
+
+  it('gives a timeline its followed feeds’ activities, and follows and unfollows change that live', async () => {
+    await follow(h.testDb.db, { source: 'timeline:bob', target: 'user:cal' });
+    await h.quiesce();
+    const bob = watchInBackground('timeline:bob');
+    await waitFor(() => bob.got.length === 1, { message: 'the watch to start' });
+    const c1 = await post('cal', 'c1');
+    await waitFor(() => bob.changes().length === 1, { message: 'c1' });
+
+    const followed = await follow(h.testDb.db, { source: 'timeline:bob', target: 'user:dee' });
+    // Posted at once: its message may come before the new channel is confirmed.
+    const d1 = await post('dee', 'd1');
+    await waitFor(() => bob.changes().length === 3, { message: 'follow and d1' });
+    await unfollow(h.testDb.db, { source: 'timeline:bob', target: 'user:cal' });
+    await post('cal', 'c2');
+    const d2 = await post('dee', 'd2');
+    await waitFor(() => bob.changes().some((m) => m.id === d2.position), { message: 'd2' });
+
+    expect(
+      bob.changes().map((m) => [m.type, m.id, 'via' in m ? m.via : undefined, m.feed]),
+    ).toEqual([
+      ['activity.added', c1.position, 'user:cal', 'timeline:bob'],
+      ['feed.followed', followed.position, undefined, 'timeline:bob'],
+      ['activity.added', d1.position, 'user:dee', 'timeline:bob'],
+      ['feed.unfollowed', expect.any(String), undefined, 'timeline:bob'],
+      ['activity.added', d2.position, 'user:dee', 'timeline:bob'],
+    ]);
+  });
+
+  it('gives notification adds and marks the feed’s fresh unseen and unread counts', async () => {
+    const bell = watchInBackground('notification:eve');
+    await waitFor(() => bell.got.length === 1, { message: 'the watch to start' });
+    // Counts are read when the message is sent: wait for each before the next write.
+    await post('fay', 'f1', { to: ['notification:eve'] });
+    await waitFor(() => bell.changes().length === 1, { message: 'the first add' });
+    await post('fay', 'f2', { to: ['notification:eve'] });
+    await waitFor(() => bell.changes().length === 2, { message: 'the second add' });
+    const marked = await markFeed(
+      h.testDb.db,
+      'notification:eve',
+      { seen: true },
+      {},
+      h.config.groups,
+    );
+    await waitFor(() => bell.changes().length === 3, { message: 'the mark' });
+
+    expect(bell.changes().map((m) => [m.type, 'unseen' in m ? m.unseen : undefined])).toEqual([
+      ['activity.added', 1],
+      ['activity.added', 2],
+      ['feed.marked', 0],
+    ]);
+    expect(bell.changes()[2]).toMatchObject({ id: marked.position, seen: true, unread: 2 });
+  });
+
+  it('cuts off a subscriber that falls behind, with a resumable error, and never delays another', async () => {
+    const fast = watchInBackground('user:gus');
+    const controller = new AbortController();
+    open.push(controller);
+    const slow = watcher.watch('user:gus', { signal: controller.signal });
+    const opening = await slow.next();
+    await waitFor(() => fast.got.length === 1, { message: 'the fast watch to start' });
+
+    const posts = [];
+    for (let i = 0; i < 8; i += 1) posts.push(await post('gus', `g${i}`));
+    await waitFor(() => fast.changes().length === 8, { message: 'the fast subscriber' });
+    // The slow one took nothing meanwhile; its queue (5) overflowed.
+    await expect(slow.next()).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+
+    const openingId = opening.value?.id ?? '';
+    const resumed = watchInBackground('user:gus', openingId);
+    await waitFor(() => resumed.changes().length === 8, { message: 'the resumed subscriber' });
+    expect(resumed.changes().map((m) => m.id)).toEqual(posts.map((p) => p.position));
+    expect(fast.failure()).toBeUndefined();
+  });
+});

@@ -1,0 +1,221 @@
+import { type Feed, findFeedGroup, parseFeed, TidelineError } from '@tideline/domain';
+import { isPosition } from '@tideline/event-store';
+import {
+  createAggregatedReader,
+  edgesFrom,
+  type FeedMessage,
+  type FeedSince,
+  type FeedsConfig,
+  feedMessages,
+  readFeedChanges,
+} from '@tideline/fanout';
+import type { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
+import type { FeedBus, FeedListener } from './feed-bus.js';
+import { keepWatchedFeedsWarm } from './keep-watched-warm.js';
+import { createLiveQueue } from './live-queue.js';
+
+/**
+ * What a watcher of a feed receives. `id` is the position of the event behind the
+ * message: pass the last one back as `lastEventId` to resume. `feed` is always the watched
+ * feed; `via` names the followed feed a timeline's message came through. Notification
+ * feeds' adds, removals and marks carry the feed's fresh `unseen`/`unread` counts.
+ * `feed.watching` comes first on every connection: from its `id` on, nothing is missed.
+ */
+export type WatchMessage =
+  | (FeedMessage & { via?: Feed; unseen?: number; unread?: number })
+  | { id: string; feed: Feed; type: 'feed.watching' };
+
+export interface FeedWatcherDeps {
+  bus: FeedBus;
+  db: Kysely<unknown>;
+  config: FeedsConfig;
+  /** Messages held for one subscriber that has not taken them yet, before it is cut off. */
+  bufferMax: number;
+  /**
+   * A command connection: with it, watched feeds whose keys expire or are evicted are
+   * rebuilt at once (`keepWatchedFeedsWarm`); without it they go cold like any other.
+   */
+  redis?: Redis;
+  /** Told about each such rebuild (logs, tests). */
+  onRegenerated?: (feed: Feed, error?: unknown) => void;
+}
+
+export interface WatchOptions {
+  /** The `id` of the last message received; omitted: from now on. */
+  lastEventId?: string | null | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** Thrown to a subscriber that fell `bufferMax` messages behind; it resumes from its last id. */
+export function slowSubscriberError(bufferMax: number): TidelineError {
+  return new TidelineError(
+    'SERVICE_UNAVAILABLE',
+    `subscriber fell more than ${bufferMax} messages behind; resume with the last id received`,
+  );
+}
+
+// Every local listener of a channel gets the same string in the same tick: parse it once.
+let lastRaw = '';
+let lastParsed: FeedMessage | undefined;
+function parseMessage(raw: string): FeedMessage | undefined {
+  if (raw !== lastRaw) {
+    lastRaw = raw;
+    try {
+      lastParsed = JSON.parse(raw) as FeedMessage;
+    } catch {
+      lastParsed = undefined;
+    }
+  }
+  return lastParsed;
+}
+
+/**
+ * Live, resumable feed subscriptions. A watch subscribes first (the feed's channel and,
+ * for a feed that follows others, each followed feed's channel), then backfills from
+ * PostgreSQL what the projector applied after `lastEventId` — the same messages it
+ * published, derived by the same `feedMessages` — and then goes live; Redis messages that
+ * arrive meanwhile wait in the subscriber's bounded queue, and anything at or before the
+ * last position sent is skipped, so the switch has no gap and no duplicate. A follow or
+ * unfollow of the watched feed adds or drops a channel (and backfills the new one from the
+ * follow), and after a Redis reconnect the watch backfills what the outage lost.
+ *
+ * @example
+ * const watcher = createFeedWatcher({ bus, db, config, bufferMax: 1000 });
+ * for await (const message of watcher.watch('timeline:ana', { lastEventId, signal })) …
+ */
+export function createFeedWatcher(deps: FeedWatcherDeps) {
+  const { bus, db, config } = deps;
+  const aggregated = createAggregatedReader({ db, config });
+  /** Watchers per feed on this process. */
+  const watched = new Map<Feed, number>();
+  let warmth: Promise<unknown> | undefined;
+  const startWarmth = () => {
+    const { redis } = deps;
+    if (redis === undefined || warmth !== undefined) return;
+    warmth = keepWatchedFeedsWarm({
+      bus,
+      db,
+      redis,
+      config,
+      isWatched: (feed) => watched.has(feed),
+      ...(deps.onRegenerated === undefined ? {} : { onRegenerated: deps.onRegenerated }),
+    }).catch(() => {
+      warmth = undefined;
+    });
+  };
+
+  async function withCounts(feed: Feed, message: WatchMessage): Promise<WatchMessage> {
+    if (message.type === 'feed.watching' || message.type === 'activity.updated') return message;
+    if (message.type === 'feed.followed' || message.type === 'feed.unfollowed') return message;
+    const page = await aggregated.readGroups(feed, { limit: 1, minPosition: message.id });
+    return { ...message, unseen: page.unseen ?? 0, unread: page.unread ?? 0 };
+  }
+
+  async function* watch(feed: Feed, options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
+    const { signal } = options;
+    const kind = findFeedGroup(config.groups, parseFeed(feed).group)?.kind ?? 'flat';
+    const queue = createLiveQueue<FeedMessage>(deps.bufferMax);
+    const listener: FeedListener = (_channel, raw) => {
+      const message = parseMessage(raw);
+      if (message !== undefined) queue.push(message);
+    };
+    /** Followed feeds: since when they count, and how to stop listening to them. */
+    const followed = new Map<Feed, { since: string; stop?: () => Promise<void> }>();
+    const stops: (() => Promise<void>)[] = [];
+    let catchUpNeeded = false;
+    const offResubscribed = bus.onResubscribed(() => {
+      catchUpNeeded = true;
+      queue.notify();
+    });
+
+    const follow = async (target: Feed, since: string) => {
+      if (followed.has(target) || target === feed) return;
+      const entry: { since: string; stop?: () => Promise<void> } = { since };
+      followed.set(target, entry);
+      const stop = await bus.subscribe(target, listener);
+      if (followed.get(target) === entry) entry.stop = stop;
+      else await stop();
+    };
+    const unfollow = async (target: Feed) => {
+      const entry = followed.get(target);
+      followed.delete(target);
+      await entry?.stop?.();
+    };
+    /** Whether a message belongs on this watch: the feed's own, or a followed feed's activity since the follow. */
+    const relevant = (message: FeedMessage): boolean => {
+      if (message.feed === feed) return true;
+      const edge = followed.get(message.feed);
+      return edge !== undefined && message.type.startsWith('activity.') && message.id > edge.since;
+    };
+    /** Backfill after `after`; without it only where the projector stands. */
+    const catchUp = async (after: string | undefined) => {
+      const ranges: FeedSince[] = [];
+      if (after !== undefined) {
+        ranges.push({ feed, after });
+        for (const [target, { since }] of followed) {
+          ranges.push({ feed: target, after: since > after ? since : after });
+        }
+      }
+      const { upTo, changes } = await readFeedChanges(db, ranges);
+      const wanted = new Map(ranges.map((r) => [r.feed, r.after]));
+      const messages = feedMessages(changes).filter((m) => {
+        const since = wanted.get(m.feed);
+        return since !== undefined && m.id > since;
+      });
+      return { upTo, messages };
+    };
+
+    watched.set(feed, (watched.get(feed) ?? 0) + 1);
+    startWarmth();
+    try {
+      stops.push(await bus.subscribe(feed, listener));
+      await Promise.all(
+        (await edgesFrom(db, feed)).map((edge) => follow(edge.target, edge.followedPosition)),
+      );
+      const given = options.lastEventId;
+      const resumeFrom = given != null && isPosition(given) ? given : undefined;
+      const first = await catchUp(resumeFrom);
+      let last = resumeFrom ?? first.upTo;
+      let pending = first.messages;
+      yield { id: last, feed, type: 'feed.watching' };
+
+      while (!signal?.aborted) {
+        if (queue.overflowed) throw slowSubscriberError(deps.bufferMax);
+        if (catchUpNeeded) {
+          catchUpNeeded = false;
+          pending = (await catchUp(last)).messages;
+        }
+        const message = pending.shift() ?? queue.take();
+        if (message === undefined) {
+          await queue.next(signal);
+          continue;
+        }
+        if (message.id <= last || !relevant(message)) continue;
+        if (message.feed === feed && message.type === 'feed.followed') {
+          await follow(message.target, message.id);
+          // Whatever the new feed published before its channel was confirmed.
+          catchUpNeeded = true;
+        } else if (message.feed === feed && message.type === 'feed.unfollowed') {
+          await unfollow(message.target);
+        }
+        last = message.id;
+        const out: WatchMessage =
+          message.feed === feed ? message : { ...message, feed, via: message.feed };
+        yield kind === 'notification' ? await withCounts(feed, out) : out;
+      }
+    } finally {
+      const count = (watched.get(feed) ?? 1) - 1;
+      if (count === 0) watched.delete(feed);
+      else watched.set(feed, count);
+      offResubscribed();
+      const all = [...stops, ...[...followed.values()].flatMap((f) => (f.stop ? [f.stop] : []))];
+      followed.clear();
+      await Promise.allSettled(all.map((stop) => stop()));
+    }
+  }
+
+  return { watch };
+}
+
+export type FeedWatcher = ReturnType<typeof createFeedWatcher>;
