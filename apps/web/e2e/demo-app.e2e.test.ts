@@ -47,25 +47,28 @@ const bell = (page: Page) => page.getByRole('button', { name: /^Notifications/ }
 const snap = (page: Page, name: string) =>
   page.screenshot({ path: `${artifacts}${name}.png`, fullPage: false });
 
+const live = (page: Page) => shown(page.getByText('Live updates: live'));
+
 describe('the demo app in Chromium, as two users', () => {
   let ana: Page;
   let ben: Page;
 
-  it('signs each in as a demo user and shows their timeline and bell (Ben on a 390px phone)', async () => {
+  it('signs each in as a demo user, live, with their timeline and bell (Ben on a 390px phone)', async () => {
     ana = await openAs('Ana Ruiz', { width: 1280, height: 800 });
     ben = await openAs('Ben Okafor', { width: 390, height: 844 });
 
+    await Promise.all([live(ana), live(ben)]);
     // Ana follows Cleo in the demo data, so Cleo's posts are in her timeline.
     await shown(ana.getByRole('article', { name: /Timelines are just projections of a log/ }));
     // Cleo follows Ben: one unseen notification.
-    await shown(bell(ben).and(ben.getByLabel('Notifications, 1 unseen')));
+    await shown(ben.getByLabel('Notifications, 1 unseen'));
     // On a phone, People is a tab of its own.
     expect(await ben.getByRole('heading', { name: 'People' }).isVisible()).toBe(false);
     await snap(ana, '1-ana-home');
     await snap(ben, '1-ben-phone-home');
   });
 
-  it('lets Ana follow Ben from the people list: his posts join her timeline', async () => {
+  it('lets Ana follow Ben: his posts join her timeline, and his bell rises live', async () => {
     const follow = ana.getByRole('button', { name: 'Follow Ben Okafor' });
     expect(await follow.getAttribute('aria-pressed')).toBe('false');
 
@@ -73,32 +76,35 @@ describe('the demo app in Chromium, as two users', () => {
 
     await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
     await shown(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
+    await shown(ben.getByLabel('Notifications, 2 unseen'));
+    await shown(ben.getByText('2 unseen notifications'));
   });
 
-  it('keeps the follow and the timeline across a reload', async () => {
-    await ana.reload();
-
-    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
-    await shown(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
-  });
-
-  it('shows Ben his own post at once, on the phone layout', async () => {
+  it('shows Ben his own post at once, and Ana a "1 new post" banner live instead of a jumping list', async () => {
+    const post = /Hello from Ben, @ana!/;
     await ben.getByLabel('What’s happening?').fill('Hello from Ben, @ana!');
     await ben.getByRole('button', { name: 'Post' }).click();
 
     await shown(ben.getByRole('article', { name: /You: Hello from Ben, @ana!/ }));
+    const banner = ana.getByRole('button', { name: '1 new post — show' });
+    await shown(banner);
+    expect(await ana.getByRole('article', { name: post }).count()).toBe(0);
+    // The mention reached Ana's bell too, live.
+    await shown(ana.getByLabel('Notifications, 2 unseen'));
+    await snap(ana, '2-ana-new-posts-banner');
+
+    await banner.click();
+
+    await shown(ana.getByRole('article', { name: post }));
+    await gone(banner);
     await snap(ben, '2-ben-phone-posted');
   });
 
-  it('marks Ben’s notifications seen when he opens the bell, and read on request', async () => {
-    // After a reload the count comes from the server: Cleo's and Ana's follows.
-    await ben.reload();
-    await shown(ben.getByLabel('Notifications, 2 unseen'));
-
+  it('clears Ben’s bell count when he opens it (seen) and marks the groups read on request', async () => {
     await bell(ben).click();
 
-    await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
+    await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));
     await snap(ben, '3-ben-phone-notifications');
     await ben.getByRole('button', { name: 'Mark all as read' }).click();
     await gone(ben.locator('.notifications .unread').first());
@@ -106,9 +112,12 @@ describe('the demo app in Chromium, as two users', () => {
     await gone(ben.getByRole('region', { name: 'Notifications' }));
   });
 
-  it('keeps notifications seen and read across a reload', async () => {
-    await ben.reload();
+  it('keeps follows, posts, and seen and read notifications across reloads', async () => {
+    await Promise.all([ana.reload(), ben.reload()]);
 
+    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
+    await shown(ana.getByRole('article', { name: /Hello from Ben, @ana!/ }));
+    await shown(ben.getByRole('heading', { name: 'Home', level: 1 }));
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
     await bell(ben).click();
     await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));

@@ -35,8 +35,9 @@ export function People(props: { me: string }) {
           targetId: user.id,
         });
       }
-      const result = await client.feeds.follow.mutate({ group: 'timeline', id: me, target });
-      await client.feeds.add.mutate({
+      await client.feeds.follow.mutate({ group: 'timeline', id: me, target });
+      // The follow's own story, which also tells Ben; its position is the later one.
+      return client.feeds.add.mutate({
         group: 'user',
         id: me,
         actor: me,
@@ -44,7 +45,6 @@ export function People(props: { me: string }) {
         object: target,
         to: [`notification:${user.id}`],
       });
-      return result;
     },
     onSuccess: async ({ position }) => {
       // Read-your-writes: the list as of this follow, then the timeline with its copies.

@@ -43,7 +43,7 @@ export function Timeline(props: { me: string; onLiveState: (state: LiveState) =>
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
 
   const liveState = useFeedWatch({ group: 'timeline', id: me }, (message) => {
-    if (message.type !== 'activity.added' || !('activity' in message)) return;
+    if (message.type !== 'activity.added') return;
     // My own posts are shown as soon as I post them; others wait for the banner.
     if (message.activity.actor === me || shown.has(message.activity.id)) return;
     setFresh((ids) => new Set(ids).add(message.activity.id));
