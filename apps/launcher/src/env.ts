@@ -1,6 +1,7 @@
 import path from 'node:path';
 import {
   blankAsUnset,
+  flagVar,
   InvalidEnvError,
   inheritedEnv,
   integerVar,
@@ -30,6 +31,7 @@ export const envSchema = z.object({
   // Checked in full by the server; the launcher only needs to know whether any is set.
   API_KEYS: z.preprocess(blankAsUnset, z.string().optional()),
   JWT_SECRET: z.preprocess(blankAsUnset, z.string().optional()),
+  DEMO: flagVar,
 });
 
 export type LauncherEnv = z.output<typeof envSchema>;

@@ -28,6 +28,7 @@ describe('launcher env', () => {
       FANOUT_ACTIVE_DAYS: 7,
       TIMELINE_MAX: 800,
       REDIS_KEY_PREFIX: 'tl:',
+      DEMO: false,
     });
   });
 

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import type { Logger } from 'pino';
 import { applyMigrations } from './apply-migrations.js';
+import { ensureDemoData } from './demo-data.js';
 import { childProcessEnv, type LauncherEnv } from './env.js';
-import { localApiKey } from './local-api-key.js';
+import { localApiKey, localJwtSecret } from './local-api-key.js';
 import { redactUrl } from './local-stack/redact-url.js';
 import { resolveLocalStack } from './local-stack/resolve-local-stack.js';
 import { entryPoint, type SupervisedChild, superviseChild } from './supervisor/supervise-child.js';
@@ -41,6 +42,18 @@ export async function runLauncher(
         `no API_KEYS set: this run accepts the local API key ${local.key} (Authorization: Bearer ${local.key})`,
       );
     }
+    if (env.DEMO) {
+      if (env.JWT_SECRET === undefined) {
+        const local = await localJwtSecret(env.TIDELINE_DATA_DIR);
+        auth.JWT_SECRET = local.key;
+        logger.info(
+          { file: local.file, created: local.created },
+          'DEMO=1: demo tokens are signed with the local JWT secret',
+        );
+      }
+      await ensureDemoData(stack.postgres.url, logger);
+      if (signal.aborted) return;
+    }
     children.push(
       superviseChild(
         {
@@ -72,6 +85,7 @@ export async function runLauncher(
       },
       'tideline is starting',
     );
+    if (env.DEMO) logger.info(`DEMO=1: open the demo app at http://localhost:${env.PORT}/`);
     if (!signal.aborted) await once(signal, 'abort');
   } finally {
     await Promise.all(children.map((child) => child.stop(CHILD_STOP_TIMEOUT_MS)));

@@ -13,6 +13,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
@@ -20,6 +21,7 @@ import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
 import { restErrorBodies } from './rest-errors.js';
+import { webAppRouter } from './web-app.js';
 
 /** SPEC §5: request bodies over 1 MiB are refused with 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -32,6 +34,10 @@ export interface AppDependencies {
   metrics: ReturnType<typeof createMetrics>;
   /** Origins allowed to call the API from a browser; empty = same origin only. */
   corsOrigins: readonly string[];
+  /** The built demo web app served at `/` (apps/web/dist); omitted: none. */
+  webAppDir?: string | undefined;
+  /** `DEMO=1`: `/demo` lists demo users and mints their tokens. Omitted: `/demo` is a 404. */
+  demo?: { jwtSecret: string } | undefined;
   /** Seconds between keep-alive comments on event streams; default 15. */
   keepAliveSeconds?: number;
 }
@@ -39,7 +45,8 @@ export interface AppDependencies {
 /**
  * The HTTP application, built from injected dependencies so tests can run it against any
  * PostgreSQL and Redis: tRPC at `/trpc` (batched), the generated REST API under
- * `/api/v1`, its OpenAPI document and docs page, health, readiness and metrics.
+ * `/api/v1`, its OpenAPI document and docs page, health, readiness and metrics; with
+ * `webAppDir`, the demo web app at `/`, and with `demo`, its token route under `/demo`.
  *
  * @example
  * const app = createApp({ db, redis, logger, api, metrics, corsOrigins: [] });
@@ -76,7 +83,18 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
   app.use(metrics.observe);
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          upgradeInsecureRequests: null,
+          // The web app's subscriptions: same-origin WebSockets, which older browsers do
+          // not count as 'self'.
+          connectSrc: ["'self'", sameOriginWebSockets],
+        },
+      },
+    }),
+  );
   app.use(
     cors({
       origin: deps.corsOrigins.length === 0 ? false : [...deps.corsOrigins],
@@ -182,6 +200,9 @@ export function createApp(deps: AppDependencies): Express {
     }),
   );
 
+  if (deps.demo !== undefined) app.use('/demo', demoRouter(deps.demo));
+  if (deps.webAppDir !== undefined) app.use(webAppRouter(deps.webAppDir));
+
   app.use((req, res) => {
     res.status(404).json(new TidelineError('NOT_FOUND', `no route for ${req.method} ${req.path}`));
   });
@@ -192,6 +213,12 @@ export function createApp(deps: AppDependencies): Express {
   };
   app.use(onUnhandled);
   return app;
+}
+
+/** `ws://<host> wss://<host>` for the host the page was loaded from. */
+function sameOriginWebSockets(req: IncomingMessage): string {
+  const host = req.headers.host ?? '';
+  return /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `ws://${host} wss://${host}` : "'self'";
 }
 
 /** A declared body over the limit is refused before a byte of it is read. */

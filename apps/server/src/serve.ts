@@ -9,6 +9,7 @@ import { closeHttpServer } from './close-http-server.js';
 import type { ServerEnv } from './env.js';
 import { createMetrics } from './metrics.js';
 import { createServerRedis } from './redis-client.js';
+import { defaultWebAppDir } from './web-app.js';
 import { attachWebSockets } from './websocket.js';
 
 const DRAIN_TIMEOUT_MS = 8_000;
@@ -43,6 +44,11 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
   if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
     logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
   }
+  if (env.DEMO && env.JWT_SECRET === undefined) {
+    logger.fatal('DEMO=1 needs JWT_SECRET to sign demo tokens (pnpm start creates one)');
+    process.exit(1);
+  }
+  if (env.DEMO) logger.warn('DEMO=1: /demo/token mints user tokens for the demo users');
   const metrics = createMetrics({ db: feedsDb, redis, config });
   const server = createApp({
     db,
@@ -52,6 +58,8 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     metrics,
     corsOrigins: env.CORS_ORIGINS,
     keepAliveSeconds: env.WATCH_KEEPALIVE_SECONDS,
+    webAppDir: defaultWebAppDir,
+    demo: env.DEMO && env.JWT_SECRET !== undefined ? { jwtSecret: env.JWT_SECRET } : undefined,
   }).listen(env.PORT);
   const closeWebSockets = attachWebSockets(server, api, logger);
   server.on('error', (error) => {

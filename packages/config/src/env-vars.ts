@@ -22,6 +22,22 @@ export function integerVar(min: number, max: number, fallback: number) {
   );
 }
 
+/**
+ * An on/off switch: `1`/`true`/`on`/`yes` turn it on, `0`/`false`/`off`/`no` (or unset) off.
+ *
+ * @example
+ * z.object({ DEMO: flagVar }).parse({ DEMO: '1' }); // { DEMO: true }
+ */
+export const flagVar = z.preprocess(
+  (value) => (typeof value === 'string' ? value.trim().toLowerCase() : value),
+  z
+    .enum(['', '1', 'true', 'on', 'yes', '0', 'false', 'off', 'no'], {
+      error: 'expected 1 or 0 (also true/false, on/off, yes/no)',
+    })
+    .default('0')
+    .transform((value) => ['1', 'true', 'on', 'yes'].includes(value)),
+);
+
 /** A URL with one of `protocols` (e.g. `['redis:', 'rediss:']`); undefined when unset. */
 export function optionalUrlVar(protocols: readonly string[], example: string) {
   return z.preprocess(

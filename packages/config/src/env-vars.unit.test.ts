@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { integerVar, logLevelVar, optionalUrlVar, urlVar } from './env-vars.js';
+import { flagVar, integerVar, logLevelVar, optionalUrlVar, urlVar } from './env-vars.js';
 import { InvalidEnvError, inheritedEnv, parseEnv } from './parse-env.js';
 
 const schema = z.object({
@@ -62,5 +62,22 @@ describe('environment variables', () => {
       A: 'a',
       PORT: '1',
     });
+  });
+});
+
+describe('flagVar', () => {
+  const flags = z.object({ DEMO: flagVar });
+
+  it('is off when unset or blank, and reads the usual spellings of on and off', () => {
+    expect(parseEnv(flags, {})).toEqual({ DEMO: false });
+    expect(parseEnv(flags, { DEMO: '' })).toEqual({ DEMO: false });
+    for (const on of ['1', 'true', 'ON', 'yes'])
+      expect(parseEnv(flags, { DEMO: on }).DEMO).toBe(true);
+    for (const off of ['0', 'false', 'Off', 'no'])
+      expect(parseEnv(flags, { DEMO: off }).DEMO).toBe(false);
+  });
+
+  it('refuses anything else, saying what it expects', () => {
+    expect(() => parseEnv(flags, { DEMO: 'maybe' })).toThrow(/DEMO.*expected 1 or 0/);
   });
 });

@@ -1,5 +1,6 @@
 export {
   blankAsUnset,
+  flagVar,
   integerVar,
   logLevels,
   logLevelVar,

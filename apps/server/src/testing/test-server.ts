@@ -49,6 +49,10 @@ export async function startTestServer(
     startProjector?: boolean;
     /** The server reaches PostgreSQL through this URL instead (e.g. a proxy it can lose). */
     serverDatabaseUrl?: (url: string) => string;
+    /** Serve this built web app at `/`. */
+    webAppDir?: string;
+    /** Mount `/demo` (DEMO=1), minting tokens with TEST_JWT_SECRET. */
+    demo?: boolean;
     /** `WATCH_BUFFER_MAX` (default 1000). */
     watchBufferMax?: number;
     /** `WATCH_KEEPALIVE_SECONDS` (default 15). */
@@ -88,6 +92,8 @@ export async function startTestServer(
     api,
     metrics,
     corsOrigins: ['http://allowed.example'],
+    webAppDir: options.webAppDir,
+    demo: options.demo ? { jwtSecret: TEST_JWT_SECRET } : undefined,
     ...(options.keepAliveSeconds === undefined
       ? {}
       : { keepAliveSeconds: options.keepAliveSeconds }),

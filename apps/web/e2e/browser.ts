@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { type Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium (`apt-get install chromium`); .ci/run installs it when missing. */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * Flags for a machine without outside network: no GPU, no QUIC, and none of the
+ * background fetches (updates, sync, first-run) Chromium would otherwise try.
+ */
+const flags = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/**
+ * Launches Chromium over CDP with a fresh temporary profile (Playwright creates its
+ * `--user-data-dir` and removes it on close).
+ *
+ * @example
+ * const browser = await launchChromium();
+ * const ana = await browser.newContext();
+ */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: install it with \`apt-get install -y chromium\``);
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: flags,
+    timeout: 60_000,
+  });
+}
