@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations } from './accessibility';
 import { launchChromium } from './browser';
 import { startDemoStack } from './demo-stack';
 
@@ -68,13 +69,15 @@ describe('the demo app in Chromium, as two users', () => {
     await snap(ben, '1-ben-phone-home');
   });
 
+  it('has no WCAG 2.1 A/AA violations that axe-core finds, on desktop and on the phone', async () => {
+    expect(await accessibilityViolations(ana)).toEqual([]);
+    expect(await accessibilityViolations(ben)).toEqual([]);
+  });
+
   it('lets Ana follow Ben: his posts join her timeline, and his bell rises live', async () => {
-    const follow = ana.getByRole('button', { name: 'Follow Ben Okafor' });
-    expect(await follow.getAttribute('aria-pressed')).toBe('false');
+    await ana.getByRole('button', { name: 'Follow Ben Okafor' }).click();
 
-    await follow.click();
-
-    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
+    await shown(ana.getByRole('button', { name: 'Unfollow Ben Okafor' }));
     await shown(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
     await shown(ben.getByLabel('Notifications, 2 unseen'));
     await shown(ben.getByText('2 unseen notifications'));
@@ -107,6 +110,7 @@ describe('the demo app in Chromium, as two users', () => {
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
     await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));
     await snap(ben, '3-ben-phone-notifications');
+    expect(await accessibilityViolations(ben)).toEqual([]);
     await ben.getByRole('button', { name: 'Mark all as read' }).click();
     await gone(ben.locator('.notifications .unread').first());
     await ben.keyboard.press('Escape');
@@ -118,7 +122,7 @@ describe('the demo app in Chromium, as two users', () => {
   it('keeps follows, posts, and seen and read notifications across reloads', async () => {
     await Promise.all([ana.reload(), ben.reload()]);
 
-    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
+    await shown(ana.getByRole('button', { name: 'Unfollow Ben Okafor' }));
     await shown(ana.getByRole('article', { name: /Hello from Ben, @ana!/ }));
     await shown(ben.getByRole('heading', { name: 'Home', level: 1 }));
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
