@@ -83,6 +83,16 @@ describe('the demo app in Chromium, as two users', () => {
     await shown(ben.getByText('2 unseen notifications'));
   });
 
+  it('keeps the follow across a reload, and Ana is live again', async () => {
+    // A watch that began before the follow is not relied on for Ben's posts: see the
+    // known issue with feeds.watch missing a follow message (apps/web/README.md).
+    await ana.reload();
+
+    await shown(ana.getByRole('button', { name: 'Unfollow Ben Okafor' }));
+    await shown(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
+    await live(ana);
+  });
+
   it('shows Ben his own post at once, and Ana a "1 new post" banner live instead of a jumping list', async () => {
     const post = /Hello from Ben, @ana!/;
     await ben.getByLabel('What’s happening?').fill('Hello from Ben, @ana!');
@@ -129,6 +139,24 @@ describe('the demo app in Chromium, as two users', () => {
     await bell(ben).click();
     await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));
     expect(await ben.locator('.notifications .unread').count()).toBe(0);
+  });
+
+  it('drops a deleted post from Ana’s timeline live, and Ben’s posts when she unfollows him', async () => {
+    const page = (await (await stack.request('/api/v1/feeds/user/ben/activities')).json()) as {
+      results: { id: string; extra: { text?: string } }[];
+    };
+    const hello = page.results.find((activity) => activity.extra.text === 'Hello from Ben, @ana!');
+    expect(hello).toBeDefined();
+
+    const removed = await stack.request(`/api/v1/feeds/user/ben/activities/${hello?.id}`, {
+      method: 'DELETE',
+    });
+
+    expect(removed.status).toBe(200);
+    await gone(ana.getByRole('article', { name: /Hello from Ben, @ana!/ }));
+    await ana.getByRole('button', { name: 'Unfollow Ben Okafor' }).click();
+    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor' }));
+    await gone(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
   });
 });
 
