@@ -37,11 +37,9 @@ export function Timeline(props: { me: string; onLiveState: (state: LiveState) =>
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next,
   });
-  const shown = new Set(
-    timeline.data?.pages
-      .flatMap((page) => (page.kind === 'flat' ? page.results : []))
-      .map((a) => a.id),
-  );
+  const activities =
+    timeline.data?.pages.flatMap((page) => (page.kind === 'flat' ? page.results : [])) ?? [];
+  const shown = new Set(activities.map((activity) => activity.id));
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
 
   const liveState = useFeedWatch(
@@ -74,8 +72,6 @@ export function Timeline(props: { me: string; onLiveState: (state: LiveState) =>
     top.current?.focus();
   };
 
-  const activities =
-    timeline.data?.pages.flatMap((page) => (page.kind === 'flat' ? page.results : [])) ?? [];
   return (
     <div className="timeline">
       <h2 ref={top} tabIndex={-1} className="timeline-top sr-only">
