@@ -16,15 +16,26 @@ beforeAll(async () => {
 afterAll(() => server?.close());
 
 /** An event-stream request on a raw socket that is never read: the kernel buffers fill up. */
-async function stalledStream(path: string): Promise<{ socket: Socket }> {
+async function stalledStream(path: string): Promise<{ socket: Socket; head: string }> {
   const { hostname, port } = new URL(server.url);
   const socket = connect(Number(port), hostname);
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.write(
     `GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${TEST_API_KEY}\r\n\r\n`,
   );
-  socket.pause();
-  return { socket };
+  // Read until the watch has started (its first event), then never again.
+  let head = '';
+  await new Promise<void>((resolve) => {
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('utf8');
+      if (!head.includes('feed.watching')) return;
+      socket.off('data', onData);
+      socket.pause();
+      resolve();
+    };
+    socket.on('data', onData);
+  });
+  return { socket, head };
 }
 
 describe('a slow subscriber', () => {
@@ -62,7 +73,7 @@ describe('a slow subscriber', () => {
     const positions = fast.events.slice(1).map((e) => e.id);
     expect(new Set(positions).size).toBe(sent);
     // The server ended the stalled stream: its unread bytes are all it will ever get.
-    const received = await readAll(slow.socket);
+    const received = slow.head + (await readAll(slow.socket));
     expect(received).toContain('event: error');
     expect(received).toContain('SERVICE_UNAVAILABLE');
     const ids = [...received.matchAll(/^id: (\w+)$/gm)].map((m) => m[1] ?? '');
