@@ -39,7 +39,7 @@ const api = createApiDeps({
 if (env.API_KEYS.length === 0 && env.JWT_SECRET === undefined) {
   logger.warn('no API_KEYS and no JWT_SECRET: every API request will be refused with 401');
 }
-const metrics = createMetrics({ db: feedsDb, redis, config });
+const metrics = createMetrics({ db: feedsDb, redis, config, watchStats: api.watchStats });
 const server = createApp({
   db,
   redis,

@@ -10,7 +10,13 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
  * read from the stores they share — the feed projector's lag behind the log and the
  * fan-out queue's depth — measured at scrape time, so any server process reports them.
  */
-export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config: FeedsConfig }) {
+export function createMetrics(deps: {
+  db: Kysely<unknown>;
+  redis: Redis;
+  config: FeedsConfig;
+  /** This process's live subscriptions and the Redis channels they share. */
+  watchStats?: () => { listeners: number; channels: number };
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const duration = new Histogram({
@@ -29,6 +35,25 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
       this.set(await countEventsAfter(deps.db, checkpoint ?? START));
     },
   });
+  const { watchStats } = deps;
+  if (watchStats !== undefined) {
+    new Gauge({
+      name: 'tideline_watch_listeners',
+      help: 'Live feed subscriptions on this process (channel listeners: a timeline counts its followed feeds)',
+      registers: [registry],
+      collect() {
+        this.set(watchStats().listeners);
+      },
+    });
+    new Gauge({
+      name: 'tideline_watch_channels',
+      help: 'Redis pub/sub channels this process subscribes to for its live subscriptions',
+      registers: [registry],
+      collect() {
+        this.set(watchStats().channels);
+      },
+    });
+  }
   // Created on the first scrape, so a server nobody scrapes opens no queue connection.
   let queue: ReturnType<typeof createFanoutQueue> | undefined;
   new Gauge({

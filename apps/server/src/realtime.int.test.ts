@@ -59,6 +59,9 @@ describe('GET /api/v1/feeds/{group}/{id}/stream', () => {
       activity: { id: added.activity.id },
     });
     await waitFor(() => live.comments.includes('keep-alive'), { message: 'a keep-alive comment' });
+    const metrics = await (await server.request('/metrics', { token: null })).text();
+    expect(metrics).toMatch(/^tideline_watch_listeners [1-9]\d*$/m);
+    expect(metrics).toMatch(/^tideline_watch_channels [1-9]\d*$/m);
   });
 
   it('resumes after Last-Event-ID, or the lastEventId query parameter, with what was missed', async () => {
