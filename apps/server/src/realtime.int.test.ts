@@ -107,6 +107,22 @@ describe('GET /api/v1/feeds/{group}/{id}/stream', () => {
   });
 });
 
+describe('feeds.watch over tRPC SSE', () => {
+  it('takes the token as a connection parameter, as a browser EventSource must send it', async () => {
+    const token = await server.tokenFor('gil');
+    const input = encodeURIComponent(JSON.stringify({ group: 'notification', id: 'gil' }));
+    const params = encodeURIComponent(JSON.stringify({ token }));
+    const own = await openEventStream(
+      `${server.url}/trpc/feeds.watch?input=${input}&connectionParams=${params}`,
+    );
+    streams.push(own);
+    await waitFor(() => own.events.some((e) => e.data.includes('feed.watching')), {
+      message: 'feed.watching over tRPC SSE',
+    });
+    expect(own.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  });
+});
+
 describe('two server processes', () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
