@@ -148,6 +148,29 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       const edge = followed.get(message.feed);
       return edge !== undefined && message.type.startsWith('activity.') && message.id > edge.since;
     };
+    /**
+     * The edges read at the start are today's; a feed unfollowed since `after` was still
+     * followed then, and what it published before the unfollow belongs in the backfill.
+     * Makes those feeds count from `after` (the unfollow message drops them again, a later
+     * follow message takes them back); says whether any changed.
+     */
+    const addUnfollowedSince = (messages: readonly FeedMessage[], after: string): boolean => {
+      const followedInGap = new Set<Feed>();
+      let added = false;
+      for (const m of messages) {
+        if (m.feed !== feed) continue;
+        if (m.type === 'feed.followed') followedInGap.add(m.target);
+        if (m.type !== 'feed.unfollowed' || followedInGap.has(m.target)) continue;
+        // Unfollowed (perhaps followed again since): it counts from `after` until the
+        // unfollow message takes it out again, and from a new follow message on.
+        const entry = followed.get(m.target);
+        if (entry === undefined) followed.set(m.target, { since: after });
+        else if (entry.since > after) entry.since = after;
+        else continue;
+        added = true;
+      }
+      return added;
+    };
     /** Backfill after `after`; without it only where the projector stands. */
     const catchUp = async (after: string | undefined) => {
       const ranges: FeedSince[] = [];
@@ -175,7 +198,10 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       );
       const given = options.lastEventId;
       const resumeFrom = given != null && isPosition(given) ? given : undefined;
-      const first = await catchUp(resumeFrom);
+      let first = await catchUp(resumeFrom);
+      if (resumeFrom !== undefined && addUnfollowedSince(first.messages, resumeFrom)) {
+        first = await catchUp(resumeFrom);
+      }
       let last = resumeFrom ?? first.upTo;
       let pending = first.messages;
       yield { id: last, feed, type: 'feed.watching' };
