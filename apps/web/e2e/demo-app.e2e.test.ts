@@ -65,6 +65,17 @@ describe('the demo app in Chromium, as two users', () => {
     await shown(ben.getByLabel('Notifications, 1 unseen'));
     // On a phone, People is a tab of its own.
     expect(await ben.getByRole('heading', { name: 'People' }).isVisible()).toBe(false);
+    await ben
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'People' })
+      .click();
+    await shown(ben.getByRole('button', { name: 'Follow Ana Ruiz' }));
+    await snap(ben, '1-ben-phone-people');
+    await ben
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'Home' })
+      .click();
+    await shown(ben.getByLabel('What’s happening?'));
     await snap(ana, '1-ana-home');
     await snap(ben, '1-ben-phone-home');
   });
