@@ -10,6 +10,7 @@ import { auditSuite } from './suites/audit.js';
 import { eventStoreSuite } from './suites/event-store.js';
 import { fanoutSuite } from './suites/fanout.js';
 import { notificationsSuite } from './suites/notifications.js';
+import { realtimeSuite } from './suites/realtime.js';
 
 const started = performance.now();
 function progress(message: string) {
@@ -58,6 +59,7 @@ async function main() {
       notifications: () => notificationsSuite({ db, quick, progress, redisUrl }),
       api: () => apiSuite({ db, quick, progress, connectionString, redisUrl }),
       audit: () => auditSuite({ adminUrl, redisUrl, quick, progress }),
+      realtime: () => realtimeSuite({ db, quick, progress, connectionString, redisUrl }),
     };
     for (const [name, run] of Object.entries(suites)) {
       if (runs(name)) figures.push(...(await run()).map(withRatio));

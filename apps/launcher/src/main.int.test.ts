@@ -1,17 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { freePort } from '@tideline/event-store/testing';
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childProcessEnv } from './env.js';
 import { LOCAL_POSTGRES_URL } from './local-stack/resolve-postgres.js';
 import { pollUntil } from './poll-until.js';
-
-const mainFile = fileURLToPath(new URL('./main.ts', import.meta.url));
+import { spawnLauncher } from './testing/spawn-launcher.js';
 
 async function withAdmin(query: string): Promise<void> {
   const admin = new pg.Client({ connectionString: LOCAL_POSTGRES_URL });
@@ -32,44 +30,58 @@ function isRunning(pid: number): boolean {
   }
 }
 
-describe('pnpm start (the launcher as a process)', () => {
-  const database = `tideline_launcher_e2e_${process.pid}_${Date.now()}`;
-  let dataDir: string;
-  let launcher: ChildProcess | undefined;
-  const output: string[] = [];
-
+/**
+ * A launcher run of its own: a fresh database and data directory before the tests, and
+ * after them the launcher killed if still running, the database, the directory and (with
+ * `redisPrefix`) its Redis keys removed.
+ */
+function launcherRun(name: string, redisPrefix?: string) {
+  const run = {
+    database: `tideline_launcher_${name}_${process.pid}_${Date.now()}`,
+    dataDir: '',
+    launcher: undefined as ChildProcess | undefined,
+    output: [] as string[],
+  };
   beforeAll(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'tideline-launcher-'));
-    await withAdmin(`create database ${database}`);
+    run.dataDir = await mkdtemp(path.join(tmpdir(), `tideline-launcher-${name}-`));
+    await withAdmin(`create database ${run.database}`);
   });
-
   afterAll(async () => {
+    const { launcher } = run;
     if (launcher && launcher.exitCode === null && launcher.signalCode === null) {
       const exited = once(launcher, 'exit');
       launcher.kill('SIGKILL');
       await exited;
     }
-    await withAdmin(`drop database if exists ${database} with (force)`);
-    await rm(dataDir, { recursive: true, force: true });
+    await withAdmin(`drop database if exists ${run.database} with (force)`);
+    await rm(run.dataDir, { recursive: true, force: true });
+    if (redisPrefix === undefined) return;
+    const redis = new Redis('redis://127.0.0.1:6379');
+    const keys = await redis.keys(`${redisPrefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
   });
+  return run;
+}
+
+describe('pnpm start (the launcher as a process)', () => {
+  const run = launcherRun('e2e');
+  const { output } = run;
 
   it('serves /readyz once up, and exits 0 with its children stopped on SIGTERM', async () => {
     const port = await freePort();
-    const databaseUrl = `postgres://postgres@127.0.0.1:5432/${database}`;
-    const child = spawn(process.execPath, ['--import', 'tsx', mainFile], {
-      cwd: path.dirname(path.dirname(mainFile)),
-      env: childProcessEnv({
+    const databaseUrl = `postgres://postgres@127.0.0.1:5432/${run.database}`;
+    const child = spawnLauncher(
+      {
         DATABASE_URL: databaseUrl,
         PORT: String(port),
         WORKERS: '1',
         LOG_LEVEL: 'info',
-        TIDELINE_DATA_DIR: dataDir,
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    launcher = child;
-    child.stdout.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString('utf8')));
+        TIDELINE_DATA_DIR: run.dataDir,
+      },
+      output,
+    );
+    run.launcher = child;
     const exited = once(child, 'exit');
 
     const readyz = await pollUntil(
@@ -110,5 +122,57 @@ describe('pnpm start (the launcher as a process)', () => {
       expect.objectContaining({ code: 0 }),
     ]);
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('pnpm start with DEMO=1', () => {
+  const redisPrefix = `launcher-demo-${process.pid}:`;
+  const run = launcherRun('demo', redisPrefix);
+  const { output } = run;
+
+  it('creates a local JWT secret and the demo users, and the server mints their tokens', async () => {
+    const port = await freePort();
+    const child = spawnLauncher(
+      {
+        DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${run.database}`,
+        PORT: String(port),
+        WORKERS: '1',
+        LOG_LEVEL: 'info',
+        TIDELINE_DATA_DIR: run.dataDir,
+        REDIS_KEY_PREFIX: redisPrefix,
+        DEMO: '1',
+      },
+      output,
+    );
+    run.launcher = child;
+    const base = `http://127.0.0.1:${port}`;
+
+    const minted = await pollUntil(
+      async () => {
+        if (child.exitCode !== null) throw new Error(`launcher exited early:\n${output.join('')}`);
+        const response = await fetch(`${base}/demo/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ user: 'ana' }),
+        }).catch(() => undefined);
+        return response?.status === 200
+          ? (response.json() as Promise<{ token: string }>)
+          : undefined;
+      },
+      { timeoutMs: 45_000, intervalMs: 100, what: '/demo/token to mint a token' },
+    );
+    const timeline = await fetch(`${base}/api/v1/feeds/timeline/ana/activities`, {
+      headers: { authorization: `Bearer ${minted.token}` },
+    });
+
+    expect(timeline.status).toBe(200);
+    expect(
+      (await readFile(path.join(run.dataDir, 'jwt-secret'), 'utf8')).trim().length,
+    ).toBeGreaterThanOrEqual(32);
+    expect(output.join('')).toContain('DEMO=1: the demo users are ready');
+    const exited = once(child, 'exit');
+    child.kill('SIGTERM');
+    const [code] = await exited;
+    expect(code, output.join('')).toBe(0);
   });
 });

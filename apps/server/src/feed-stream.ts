@@ -86,6 +86,8 @@ export function feedStream(options: FeedStreamOptions): RequestHandler {
       if (failure.code === 'INTERNAL')
         logger.error({ err: failure.cause ?? error }, 'stream failed');
       if (!res.headersSent) {
+        const retryAfter = failure.details?.retryAfterSeconds;
+        if (typeof retryAfter === 'number') res.setHeader('Retry-After', String(retryAfter));
         res.status(failure.httpStatus).json(failure);
       } else if (!res.writableEnded) {
         res.write(`event: error\ndata: ${JSON.stringify(failure)}\n\n`);

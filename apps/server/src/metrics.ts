@@ -14,7 +14,13 @@ import { clusterMetrics } from './cluster.js';
  * Under a cluster primary (`SERVER_PROCESSES` > 1) a scrape returns every process's
  * metrics merged: latencies and counters summed, the store readings taken once (`max`).
  */
-export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config: FeedsConfig }) {
+export function createMetrics(deps: {
+  db: Kysely<unknown>;
+  redis: Redis;
+  config: FeedsConfig;
+  /** This process's live subscriptions and the Redis channels they share. */
+  watchStats?: () => { listeners: number; channels: number };
+}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   if (cluster.isWorker) {
@@ -40,6 +46,25 @@ export function createMetrics(deps: { db: Kysely<unknown>; redis: Redis; config:
       this.set(await countEventsAfter(deps.db, checkpoint ?? START));
     },
   });
+  const { watchStats } = deps;
+  if (watchStats !== undefined) {
+    new Gauge({
+      name: 'tideline_watch_listeners',
+      help: 'Live feed subscriptions on this process (channel listeners: a timeline counts its followed feeds)',
+      registers: [registry],
+      collect() {
+        this.set(watchStats().listeners);
+      },
+    });
+    new Gauge({
+      name: 'tideline_watch_channels',
+      help: 'Redis pub/sub channels this process subscribes to for its live subscriptions',
+      registers: [registry],
+      collect() {
+        this.set(watchStats().channels);
+      },
+    });
+  }
   // Created on the first scrape, so a server nobody scrapes opens no queue connection.
   let queue: ReturnType<typeof createFanoutQueue> | undefined;
   new Gauge({

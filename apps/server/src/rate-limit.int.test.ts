@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream } from './testing/sse-reader.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
 let server: TestServer;
@@ -31,6 +32,21 @@ describe('rate limits per token', () => {
     // Another user's token and the server key (unlimited here) are not affected.
     expect((await read(bob, 'bob')).status).toBe(200);
     expect((await server.request('/api/v1/feeds/timeline/ana/activities')).status).toBe(200);
+  });
+
+  it('counts opening a live stream against the same limit, with Retry-After on the 429', async () => {
+    const dora = await server.tokenFor('dora');
+    const open = () =>
+      openEventStream(`${server.url}/api/v1/feeds/notification/dora/stream`, {
+        authorization: `Bearer ${dora}`,
+      });
+    const streams = [await open(), await open(), await open(), await open()];
+    try {
+      expect(streams.map((s) => s.response.status)).toEqual([200, 200, 200, 429]);
+      expect(Number(streams[3]?.response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
   });
 
   it('counts tRPC calls against the same limit', async () => {

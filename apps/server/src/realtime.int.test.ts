@@ -59,6 +59,9 @@ describe('GET /api/v1/feeds/{group}/{id}/stream', () => {
       activity: { id: added.activity.id },
     });
     await waitFor(() => live.comments.includes('keep-alive'), { message: 'a keep-alive comment' });
+    const metrics = await (await server.request('/metrics', { token: null })).text();
+    expect(metrics).toMatch(/^tideline_watch_listeners [1-9]\d*$/m);
+    expect(metrics).toMatch(/^tideline_watch_channels [1-9]\d*$/m);
   });
 
   it('resumes after Last-Event-ID, or the lastEventId query parameter, with what was missed', async () => {
@@ -101,6 +104,22 @@ describe('GET /api/v1/feeds/{group}/{id}/stream', () => {
       403, 401, 400, 400,
     ]);
     expect(await other.response.json()).toMatchObject({ code: 'FORBIDDEN' });
+  });
+});
+
+describe('feeds.watch over tRPC SSE', () => {
+  it('takes the token as a connection parameter, as a browser EventSource must send it', async () => {
+    const token = await server.tokenFor('gil');
+    const input = encodeURIComponent(JSON.stringify({ group: 'notification', id: 'gil' }));
+    const params = encodeURIComponent(JSON.stringify({ token }));
+    const own = await openEventStream(
+      `${server.url}/trpc/feeds.watch?input=${input}&connectionParams=${params}`,
+    );
+    streams.push(own);
+    await waitFor(() => own.events.some((e) => e.data.includes('feed.watching')), {
+      message: 'feed.watching over tRPC SSE',
+    });
+    expect(own.response.headers.get('content-type')).toMatch(/^text\/event-stream/);
   });
 });
 

@@ -49,7 +49,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     process.exit(1);
   }
   if (env.DEMO) logger.warn('DEMO=1: /demo/token mints user tokens for the demo users');
-  const metrics = createMetrics({ db: feedsDb, redis, config });
+  const metrics = createMetrics({ db: feedsDb, redis, config, watchStats: api.watchStats });
   const server = createApp({
     db,
     redis,

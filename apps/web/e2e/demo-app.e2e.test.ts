@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { accessibilityViolations } from './accessibility';
 import { launchChromium } from './browser';
 import { startDemoStack } from './demo-stack';
 
@@ -64,17 +65,30 @@ describe('the demo app in Chromium, as two users', () => {
     await shown(ben.getByLabel('Notifications, 1 unseen'));
     // On a phone, People is a tab of its own.
     expect(await ben.getByRole('heading', { name: 'People' }).isVisible()).toBe(false);
+    await ben
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'People' })
+      .click();
+    await shown(ben.getByRole('button', { name: 'Follow Ana Ruiz' }));
+    await snap(ben, '1-ben-phone-people');
+    await ben
+      .getByRole('navigation', { name: 'Sections' })
+      .getByRole('button', { name: 'Home' })
+      .click();
+    await shown(ben.getByLabel('What’s happening?'));
     await snap(ana, '1-ana-home');
     await snap(ben, '1-ben-phone-home');
   });
 
+  it('has no WCAG 2.1 A/AA violations that axe-core finds, on desktop and on the phone', async () => {
+    expect(await accessibilityViolations(ana)).toEqual([]);
+    expect(await accessibilityViolations(ben)).toEqual([]);
+  });
+
   it('lets Ana follow Ben: his posts join her timeline, and his bell rises live', async () => {
-    const follow = ana.getByRole('button', { name: 'Follow Ben Okafor' });
-    expect(await follow.getAttribute('aria-pressed')).toBe('false');
+    await ana.getByRole('button', { name: 'Follow Ben Okafor' }).click();
 
-    await follow.click();
-
-    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
+    await shown(ana.getByRole('button', { name: 'Unfollow Ben Okafor' }));
     await shown(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
     await shown(ben.getByLabel('Notifications, 2 unseen'));
     await shown(ben.getByText('2 unseen notifications'));
@@ -100,22 +114,26 @@ describe('the demo app in Chromium, as two users', () => {
     await snap(ben, '2-ben-phone-posted');
   });
 
-  it('clears Ben’s bell count when he opens it (seen) and marks the groups read on request', async () => {
-    await bell(ben).click();
+  it('clears Ben’s bell count when he opens it (seen) and marks the groups read on request, by keyboard', async () => {
+    await bell(ben).focus();
+    await ben.keyboard.press('Enter');
 
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
     await shown(ben.getByRole('button', { name: /Ana Ruiz followed you/ }));
     await snap(ben, '3-ben-phone-notifications');
+    expect(await accessibilityViolations(ben)).toEqual([]);
     await ben.getByRole('button', { name: 'Mark all as read' }).click();
     await gone(ben.locator('.notifications .unread').first());
     await ben.keyboard.press('Escape');
     await gone(ben.getByRole('region', { name: 'Notifications' }));
+    // Escape hands focus back to the bell.
+    expect(await bell(ben).evaluate((element) => element === document.activeElement)).toBe(true);
   });
 
   it('keeps follows, posts, and seen and read notifications across reloads', async () => {
     await Promise.all([ana.reload(), ben.reload()]);
 
-    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor', pressed: true }));
+    await shown(ana.getByRole('button', { name: 'Unfollow Ben Okafor' }));
     await shown(ana.getByRole('article', { name: /Hello from Ben, @ana!/ }));
     await shown(ben.getByRole('heading', { name: 'Home', level: 1 }));
     await shown(ben.getByRole('button', { name: 'Notifications', exact: true }));
@@ -124,7 +142,109 @@ describe('the demo app in Chromium, as two users', () => {
     expect(await ben.locator('.notifications .unread').count()).toBe(0);
   });
 
-  it('raised no script errors in either page', () => {
+  it('drops a deleted post from Ana’s timeline live, and Ben’s posts when she unfollows him', async () => {
+    const page = (await (await stack.request('/api/v1/feeds/user/ben/activities')).json()) as {
+      results: { id: string; extra: { text?: string } }[];
+    };
+    const hello = page.results.find((activity) => activity.extra.text === 'Hello from Ben, @ana!');
+    expect(hello).toBeDefined();
+
+    const removed = await stack.request(`/api/v1/feeds/user/ben/activities/${hello?.id}`, {
+      method: 'DELETE',
+    });
+
+    expect(removed.status).toBe(200);
+    await gone(ana.getByRole('article', { name: /Hello from Ben, @ana!/ }));
+    await ana.getByRole('button', { name: 'Unfollow Ben Okafor' }).click();
+    await shown(ana.getByRole('button', { name: 'Follow Ben Okafor' }));
+    await gone(ana.getByRole('article', { name: /Redis sorted sets are underrated/ }));
+  });
+});
+
+describe('the demo app when things go wrong, or go on', () => {
+  it('loads older posts as the end of the timeline scrolls into view', async () => {
+    const posts = Array.from({ length: 30 }, (_, n) => ({
+      actor: 'eli',
+      verb: 'post',
+      object: `post:eli-scroll-${n}`,
+      extra: { text: `Scroll post ${n}` },
+    }));
+    const added = await stack.request('/api/v1/feeds/user/eli/activities/batch', {
+      method: 'POST',
+      body: JSON.stringify({ activities: posts }),
+    });
+    expect(added.status).toBe(200);
+    await stack.harness.quiesce();
+    const eli = await openAs('Eli Novak', { width: 1280, height: 800 });
+    const articles = eli.getByRole('article');
+    await shown(articles.nth(19));
+    expect(await articles.count()).toBe(20);
+
+    await eli.getByRole('button', { name: 'Load older posts' }).scrollIntoViewIfNeeded();
+
+    await shown(articles.nth(30));
+  });
+
+  it('says when the browser is offline, and goes live again when it is back', async () => {
+    const dev = await openAs('Dev Mehta', { width: 1280, height: 800 });
+    await live(dev);
+
+    await dev.context().setOffline(true);
+    await shown(dev.getByText('You are offline.'));
+    await snap(dev, '4-dev-offline');
+    await dev.context().setOffline(false);
+
+    await gone(dev.getByText('You are offline.'));
+    await live(dev);
+  });
+
+  it('says when the server refuses the session (401), and signs in again', async () => {
+    const context = await browser.newContext({ baseURL: stack.url });
+    contexts.push(context);
+    // The demo sign-in hands out a token whose signature the server will not accept.
+    await context.route('**/demo/token', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { token: string; expiresAt: string };
+      const forged = `${body.token.slice(0, body.token.lastIndexOf('.'))}.AAAA`;
+      await route.fulfill({ response, json: { ...body, token: forged } });
+    });
+    const page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(`401: ${error.message}`));
+    await page.goto('/');
+    await page.getByRole('button', { name: 'Continue as Cleo Park' }).click();
+
+    await shown(page.getByRole('alert').filter({ hasText: 'Your session was refused (401)' }));
+    await snap(page, '5-cleo-401');
+    await context.unroute('**/demo/token');
+    await page.getByRole('button', { name: 'Sign in again' }).click();
+    await page.getByRole('button', { name: 'Continue as Cleo Park' }).click();
+
+    await shown(page.getByRole('article', { name: /Timelines are just projections of a log/ }));
+    await gone(page.getByText('Your session was refused (401)'));
+  });
+
+  it('says when the user is over the rate limit (429) and how long to wait', async () => {
+    const limited = await startDemoStack('web-e2e-429', {
+      rateLimits: { userPerMinute: 3, serverPerMinute: 0 },
+    });
+    try {
+      const context = await browser.newContext({ baseURL: limited.url });
+      contexts.push(context);
+      const page = await context.newPage();
+      await page.goto('/');
+      await page.getByRole('button', { name: 'Continue as Ana Ruiz' }).click();
+
+      await shown(
+        page.getByRole('alert').filter({ hasText: /Too many requests \(429\)\. Wait \d+ s/ }),
+      );
+      await snap(page, '6-ana-429');
+      await context.close();
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('raised no script errors in any page', () => {
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RateLimitConfig } from '@tideline/api';
 import { ensureDemoData } from '@tideline/server/demo';
 import { startTestServer, type TestServer } from '@tideline/server/testing';
 import { build } from 'vite';
@@ -12,11 +13,12 @@ const webRoot = fileURLToPath(new URL('..', import.meta.url));
  * The whole stack for the browser tests: the web app built from the current source into a
  * temporary folder, and the real API server (its own PostgreSQL database and Redis key
  * prefix, the feed projector and a fan-out worker in-process) serving it at `/`, in demo
- * mode, with the demo users created.
+ * mode, with the demo users created. `rateLimits` default to none.
  */
 export async function startDemoStack(
   label: string,
-): Promise<TestServer & { close(): Promise<void> }> {
+  options: { rateLimits?: RateLimitConfig } = {},
+): Promise<TestServer> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'tideline-web-e2e-'));
   // Vitest sets NODE_ENV=test, which would build React's development runtime; the app is
   // tested as it ships.
@@ -32,7 +34,7 @@ export async function startDemoStack(
   } finally {
     process.env.NODE_ENV = nodeEnv;
   }
-  const server = await startTestServer(label, { webAppDir: outDir, demo: true });
+  const server = await startTestServer(label, { ...options, webAppDir: outDir, demo: true });
   await ensureDemoData(server.harness.testDb.db);
   await server.harness.quiesce();
   return {

@@ -28,19 +28,22 @@ export function NotificationBell(props: { me: string; onLiveState: (state: LiveS
   const button = useRef<HTMLButtonElement>(null);
   const panelId = useId();
 
-  const liveState = useFeedWatch({ group: 'notification', id: me }, (message) => {
-    if (message.type === 'feed.watching') return;
-    // Adds, removals and marks carry the fresh counts: the bell changes at once, and the
-    // list is read again for the new groups.
-    if ('unseen' in message && message.unseen !== undefined) {
-      const unseen = message.unseen;
-      const unread = message.unread;
-      queryClient.setQueryData(key, (old) =>
-        old && old.kind !== 'flat' ? { ...old, unseen, unread: unread ?? old.unread } : old,
-      );
-    }
-    void queryClient.invalidateQueries({ queryKey: key });
-  });
+  const liveState = useFeedWatch(
+    { group: 'notification', id: me },
+    (message) => {
+      // Adds, removals and marks carry the fresh counts: the bell changes at once, and the
+      // list is read again for the new groups.
+      if ('unseen' in message && message.unseen !== undefined) {
+        const unseen = message.unseen;
+        const unread = message.unread;
+        queryClient.setQueryData(key, (old) =>
+          old && old.kind !== 'flat' ? { ...old, unseen, unread: unread ?? old.unread } : old,
+        );
+      }
+      void queryClient.invalidateQueries({ queryKey: key });
+    },
+    () => void queryClient.invalidateQueries({ queryKey: key }),
+  );
   useEffect(() => onLiveState(liveState), [liveState, onLiveState]);
 
   const mark = useMutation(

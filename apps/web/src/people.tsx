@@ -6,7 +6,7 @@ import { useTRPC, useTRPCClient } from './trpc';
 import { Avatar } from './ui/avatar';
 
 /**
- * The other demo users, each with a Follow / Following toggle. Following `ben` means
+ * The other demo users, each with a Follow / Unfollow button. Following `ben` means
  * `timeline:<me>` follows `user:ben` (his recent posts are copied in), and a `follow`
  * activity in `user:<me>` tells Ben through his `notification:` feed.
  */
@@ -93,12 +93,11 @@ export function People(props: { me: string }) {
                 <button
                   type="button"
                   className={isFollowed ? 'secondary' : ''}
-                  aria-pressed={isFollowed}
-                  aria-label={`Follow ${user.name}`}
                   disabled={busy}
                   onClick={() => toggle.mutate(user)}
                 >
-                  {busy ? '…' : isFollowed ? 'Following' : 'Follow'}
+                  {isFollowed ? 'Unfollow' : 'Follow'}
+                  <span className="sr-only"> {user.name}</span>
                 </button>
               </li>
             );

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { type Activity, describeActivity } from './activity-text';
 import type { DemoUser } from './demo-session';
 import { nameOf, useDemoUsers } from './demo-users';
+import { applyToPages } from './live/timeline-changes';
 import { type LiveState, useFeedWatch } from './live/use-feed-watch';
 import { useTRPC, useTRPCClient } from './trpc';
 import { Avatar } from './ui/avatar';
@@ -25,41 +26,52 @@ export function Timeline(props: { me: string; onLiveState: (state: LiveState) =>
   const queryClient = useQueryClient();
   const users = useDemoUsers().data ?? [];
   const input = timelineInput(me);
+  const key = trpc.feeds.read.infiniteQueryKey(input);
   const client = useTRPCClient();
   // tRPC's infiniteQueryOptions adds a `direction` field to the input, which the router's
   // strict input schema refuses; so the pages are read with the client, under tRPC's key.
   const timeline = useInfiniteQuery({
-    queryKey: trpc.feeds.read.infiniteQueryKey(input),
+    queryKey: key,
     queryFn: ({ pageParam }) =>
       client.feeds.read.query({ ...input, ...(pageParam === null ? {} : { cursor: pageParam }) }),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next,
   });
-  const shown = new Set(
-    timeline.data?.pages
-      .flatMap((page) => (page.kind === 'flat' ? page.results : []))
-      .map((a) => a.id),
-  );
+  const activities =
+    timeline.data?.pages.flatMap((page) => (page.kind === 'flat' ? page.results : [])) ?? [];
+  const shown = new Set(activities.map((activity) => activity.id));
   const [fresh, setFresh] = useState<ReadonlySet<string>>(new Set());
 
-  const liveState = useFeedWatch({ group: 'timeline', id: me }, (message) => {
-    if (message.type !== 'activity.added') return;
-    // My own posts are shown as soon as I post them; others wait for the banner.
-    if (message.activity.actor === me || shown.has(message.activity.id)) return;
-    setFresh((ids) => new Set(ids).add(message.activity.id));
-  });
+  const liveState = useFeedWatch(
+    { group: 'timeline', id: me },
+    (message) => {
+      if (message.type === 'activity.added') {
+        // My own posts are shown as soon as I post them; others wait for the banner.
+        if (message.activity.actor === me || shown.has(message.activity.id)) return;
+        setFresh((ids) => new Set(ids).add(message.activity.id));
+      } else if (message.type === 'activity.updated') {
+        queryClient.setQueryData(key, (pages) =>
+          applyToPages(pages, { updated: message.activity }),
+        );
+      } else if (message.type === 'activity.removed') {
+        queryClient.setQueryData(key, (pages) =>
+          applyToPages(pages, { removed: message.activityId }),
+        );
+        setFresh((ids) => new Set([...ids].filter((id) => id !== message.activityId)));
+      }
+    },
+    () => void queryClient.invalidateQueries({ queryKey: key }),
+  );
   useEffect(() => onLiveState(liveState), [liveState, onLiveState]);
 
   const top = useRef<HTMLHeadingElement>(null);
   const showFresh = async () => {
     setFresh(new Set());
-    await queryClient.resetQueries({ queryKey: trpc.feeds.read.infiniteQueryKey(input) });
+    await queryClient.resetQueries({ queryKey: key });
     top.current?.scrollIntoView({ block: 'start' });
     top.current?.focus();
   };
 
-  const activities =
-    timeline.data?.pages.flatMap((page) => (page.kind === 'flat' ? page.results : [])) ?? [];
   return (
     <div className="timeline">
       <h2 ref={top} tabIndex={-1} className="timeline-top sr-only">

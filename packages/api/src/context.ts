@@ -75,9 +75,11 @@ export function createApiDeps(options: {
     if (watcher === undefined) {
       // Unlike the command connection, it queues SUBSCRIBEs while (re)connecting: a
       // watch opened during a Redis outage starts when Redis is back.
+      // No ready check: its INFO would race the first SUBSCRIBEs and fail in subscriber mode.
       const subscriber = redis.duplicate({
         connectionName: 'tideline-server-pubsub',
         enableOfflineQueue: true,
+        enableReadyCheck: false,
         maxRetriesPerRequest: null,
       });
       subscriber.on('error', () => {});

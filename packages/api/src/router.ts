@@ -377,7 +377,7 @@ const feeds = router({
     const feed = feedAt(ctx, { group, id });
     try {
       for await (const message of ctx.deps.watch(feed, { lastEventId, signal })) {
-        await ctx.drained?.();
+        if (ctx.drained) await ctx.drained();
         yield tracked(message.id, message);
       }
     } catch (error) {

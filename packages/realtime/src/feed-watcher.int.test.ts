@@ -1,5 +1,12 @@
 import { waitFor } from '@tideline/event-store/testing';
-import { addActivity, follow, markFeed, unfollow } from '@tideline/fanout';
+import {
+  addActivity,
+  follow,
+  markFeed,
+  removeActivity,
+  unfollow,
+  updateActivity,
+} from '@tideline/fanout';
 import { createFeedHarness, type FeedHarness, testRedisUrl } from '@tideline/fanout/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +19,8 @@ let watcher: FeedWatcher;
 const open: AbortController[] = [];
 
 beforeAll(async () => {
-  h = await createFeedHarness('feed_watcher');
+  // Feeds with more than one follower fan out on read.
+  h = await createFeedHarness('feed_watcher', { fanoutThreshold: 1 });
   h.start();
   bus = createFeedBus(
     new Redis(testRedisUrl, { maxRetriesPerRequest: null }),
@@ -59,6 +67,8 @@ const post = (actor: string, object: string, extra: Partial<{ to: string[] }> = 
 describe('watching a feed', () => {
   it('resumes after lastEventId with exactly what was missed, then goes live', async () => {
     const first = watchInBackground('user:ana');
+    // A watch without lastEventId starts where the projector stands: wait for that point.
+    await waitFor(() => first.got.length === 1, { message: 'the watch to start' });
     const a1 = await post('ana', 'p1');
     await waitFor(() => first.changes().length === 1, { message: 'a1 live' });
     await first.stop();
@@ -107,6 +117,32 @@ describe('watching a feed', () => {
       ['feed.unfollowed', expect.any(String), undefined, 'timeline:bob'],
       ['activity.added', d2.position, 'user:dee', 'timeline:bob'],
     ]);
+  });
+
+  it('gives flat and aggregated timelines a fan-out-on-read author’s posts, updates and removals', async () => {
+    await follow(h.testDb.db, { source: 'timeline:hal', target: 'user:big' });
+    await follow(h.testDb.db, { source: 'timeline_aggregated:ida', target: 'user:big' });
+    await h.quiesce();
+    const hal = watchInBackground('timeline:hal');
+    const ida = watchInBackground('timeline_aggregated:ida');
+    await waitFor(() => hal.got.length === 1 && ida.got.length === 1, { message: 'the watches' });
+    const added = await post('big', 'b1');
+    await h.quiesce();
+    await updateActivity(h.testDb.db, added.activity.id, { set: { pinned: true } });
+    await h.quiesce();
+    await removeActivity(h.testDb.db, 'user:big', { id: added.activity.id });
+    await waitFor(() => hal.changes().length === 3 && ida.changes().length === 3, {
+      message: 'add, update and removal on both',
+    });
+
+    for (const watch of [hal, ida]) {
+      expect(watch.changes().map((m) => [m.type, 'via' in m ? m.via : undefined])).toEqual([
+        ['activity.added', 'user:big'],
+        ['activity.updated', 'user:big'],
+        ['activity.removed', 'user:big'],
+      ]);
+    }
+    expect(hal.changes()[1]).toMatchObject({ activity: { extra: { pinned: true } } });
   });
 
   it('gives notification adds and marks the feed’s fresh unseen and unread counts', async () => {

@@ -4,7 +4,6 @@ import {
   createAggregatedReader,
   edgesFrom,
   type FeedMessage,
-  type FeedSince,
   type FeedsConfig,
   feedMessages,
   readFeedChanges,
@@ -12,6 +11,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedBus, FeedListener } from './feed-bus.js';
+import { createFollowedFeeds } from './followed-feeds.js';
 import { keepWatchedFeedsWarm } from './keep-watched-warm.js';
 import { createLiveQueue } from './live-queue.js';
 
@@ -120,43 +120,17 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       const message = parseMessage(raw);
       if (message !== undefined) queue.push(message);
     };
-    /** Followed feeds: since when they count, and how to stop listening to them. */
-    const followed = new Map<Feed, { since: string; stop?: () => Promise<void> }>();
-    const stops: (() => Promise<void>)[] = [];
+    const followed = createFollowedFeeds(feed, bus, listener);
+    let stopOwn: (() => Promise<void>) | undefined;
     let catchUpNeeded = false;
     const offResubscribed = bus.onResubscribed(() => {
       catchUpNeeded = true;
       queue.notify();
     });
 
-    const follow = async (target: Feed, since: string) => {
-      if (followed.has(target) || target === feed) return;
-      const entry: { since: string; stop?: () => Promise<void> } = { since };
-      followed.set(target, entry);
-      const stop = await bus.subscribe(target, listener);
-      if (followed.get(target) === entry) entry.stop = stop;
-      else await stop();
-    };
-    const unfollow = async (target: Feed) => {
-      const entry = followed.get(target);
-      followed.delete(target);
-      await entry?.stop?.();
-    };
-    /** Whether a message belongs on this watch: the feed's own, or a followed feed's activity since the follow. */
-    const relevant = (message: FeedMessage): boolean => {
-      if (message.feed === feed) return true;
-      const edge = followed.get(message.feed);
-      return edge !== undefined && message.type.startsWith('activity.') && message.id > edge.since;
-    };
     /** Backfill after `after`; without it only where the projector stands. */
     const catchUp = async (after: string | undefined) => {
-      const ranges: FeedSince[] = [];
-      if (after !== undefined) {
-        ranges.push({ feed, after });
-        for (const [target, { since }] of followed) {
-          ranges.push({ feed: target, after: since > after ? since : after });
-        }
-      }
+      const ranges = after === undefined ? [] : followed.ranges(after);
       const { upTo, changes } = await readFeedChanges(db, ranges);
       const wanted = new Map(ranges.map((r) => [r.feed, r.after]));
       const messages = feedMessages(changes).filter((m) => {
@@ -169,13 +143,18 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     watched.set(feed, (watched.get(feed) ?? 0) + 1);
     startWarmth();
     try {
-      stops.push(await bus.subscribe(feed, listener));
+      stopOwn = await bus.subscribe(feed, listener);
       await Promise.all(
-        (await edgesFrom(db, feed)).map((edge) => follow(edge.target, edge.followedPosition)),
+        (await edgesFrom(db, feed)).map((edge) =>
+          followed.follow(edge.target, edge.followedPosition),
+        ),
       );
       const given = options.lastEventId;
       const resumeFrom = given != null && isPosition(given) ? given : undefined;
-      const first = await catchUp(resumeFrom);
+      let first = await catchUp(resumeFrom);
+      if (resumeFrom !== undefined && followed.countUnfollowedFrom(resumeFrom, first.messages)) {
+        first = await catchUp(resumeFrom);
+      }
       let last = resumeFrom ?? first.upTo;
       let pending = first.messages;
       yield { id: last, feed, type: 'feed.watching' };
@@ -191,13 +170,13 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
           await queue.next(signal);
           continue;
         }
-        if (message.id <= last || !relevant(message)) continue;
+        if (message.id <= last || !followed.relevant(message)) continue;
         if (message.feed === feed && message.type === 'feed.followed') {
-          await follow(message.target, message.id);
+          await followed.follow(message.target, message.id);
           // Whatever the new feed published before its channel was confirmed.
           catchUpNeeded = true;
         } else if (message.feed === feed && message.type === 'feed.unfollowed') {
-          await unfollow(message.target);
+          await followed.unfollow(message.target);
         }
         last = message.id;
         const out: WatchMessage =
@@ -209,9 +188,7 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       if (count === 0) watched.delete(feed);
       else watched.set(feed, count);
       offResubscribed();
-      const all = [...stops, ...[...followed.values()].flatMap((f) => (f.stop ? [f.stop] : []))];
-      followed.clear();
-      await Promise.allSettled(all.map((stop) => stop()));
+      await Promise.allSettled([stopOwn?.(), followed.stopAll()]);
     }
   }
 

@@ -84,7 +84,12 @@ export async function startTestServer(
     rateLimits: options.rateLimits ?? { userPerMinute: 0, serverPerMinute: 0 },
     ...(options.watchBufferMax === undefined ? {} : { watchBufferMax: options.watchBufferMax }),
   });
-  const metrics = createMetrics({ db, redis, config: harness.config });
+  const metrics = createMetrics({
+    db,
+    redis,
+    config: harness.config,
+    watchStats: api.watchStats,
+  });
   const server: Server = createApp({
     db: db as unknown as Kysely<EventStoreTables>,
     redis,

@@ -1,6 +1,6 @@
 import type { TidelineFeedMessage } from '@tideline/client';
 import { useSubscription } from '@trpc/tanstack-react-query';
-import { useEffect, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTRPC } from '../trpc';
 
 /**
@@ -18,35 +18,49 @@ export type LiveMessage = TidelineFeedMessage;
 
 /**
  * Calls `onMessage` with each live change of `feed` (the latest `onMessage`, so it may
- * close over fresh state) and returns the connection's state.
+ * close over fresh state) and returns the connection's state. `onWatching` is called on
+ * the first connection's `feed.watching`: from there on nothing is missed, so a list read
+ * before it should be read again (what happened between that read and the watch start
+ * would be in neither). Reconnections resume from the last id and need no such read.
  *
  * @example
- * const state = useFeedWatch({ group: 'notification', id: me }, (message) => …);
+ * const state = useFeedWatch({ group: 'notification', id: me }, (message) => …, refetch);
  */
 export function useFeedWatch(
   feed: { group: string; id: string },
   onMessage: (message: LiveMessage) => void,
+  onWatching?: () => void,
 ): LiveState {
   const trpc = useTRPC();
-  const latest = useRef(onMessage);
-  latest.current = onMessage;
+  const latest = useRef({ onMessage, onWatching });
+  latest.current = { onMessage, onWatching };
+  const [watching, setWatching] = useState(false);
+  const started = useRef(false);
   const subscription = useSubscription(
     trpc.feeds.watch.subscriptionOptions(
       { group: feed.group, id: feed.id },
-      { onData: (event) => latest.current(event.data) },
+      {
+        onData: ({ data }) => {
+          if (data.type === 'feed.watching') {
+            setWatching(true);
+            if (!started.current) latest.current.onWatching?.();
+            started.current = true;
+            return;
+          }
+          latest.current.onMessage(data);
+        },
+        onConnectionStateChange: (state) => {
+          if (state.state !== 'pending') setWatching(false);
+        },
+      },
     ),
   );
-  // Once live, a later "connecting" is a reconnection (network change, server restart).
-  const [wasLive, setWasLive] = useState(false);
-  const live = subscription.status === 'pending';
-  useEffect(() => {
-    if (live) setWasLive(true);
-  }, [live]);
   switch (subscription.status) {
     case 'pending':
-      return 'live';
+      // Connected; live once the server says from where (`feed.watching`).
+      return watching ? 'live' : started.current ? 'reconnecting' : 'connecting';
     case 'connecting':
-      return wasLive ? 'reconnecting' : 'connecting';
+      return started.current ? 'reconnecting' : 'connecting';
     default:
       // `error`: refused for good (e.g. the token was refused); the client retries the rest.
       return 'unavailable';

@@ -9,7 +9,7 @@ export function Avatar(props: { name: string }) {
   let hash = 0;
   for (const char of props.name) hash = (hash * 31 + (char.codePointAt(0) ?? 0)) % 360;
   return (
-    <span className="avatar" aria-hidden="true" style={{ backgroundColor: `hsl(${hash} 55% 38%)` }}>
+    <span className="avatar" aria-hidden="true" style={{ backgroundColor: `hsl(${hash} 55% 30%)` }}>
       {initials}
     </span>
   );

@@ -1,0 +1,35 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream } from './testing/sse-reader.js';
+import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer('watch_startup');
+});
+afterAll(() => server?.close());
+
+describe('the first watches of a process', () => {
+  // Once failed with 500s: the pub/sub connection's ready check (INFO) raced the first
+  // SUBSCRIBEs, after a metrics scrape had opened the fan-out queue's connection.
+  it('all open, however many arrive at once while the pub/sub connection is opening', async () => {
+    // Timelines following one feed: every watch subscribes to its channel too.
+    await sql`
+      INSERT INTO follows (source, target, cutoff_ms, cutoff_id, followed_position)
+      SELECT 'timeline:start' || k, 'user:star', NULL, NULL, repeat('0', 32)
+      FROM generate_series(0, 199) AS k`.execute(server.harness.testDb.db);
+    await (await server.request('/metrics', { token: null })).text();
+    const streams = await Promise.all(
+      Array.from({ length: 200 }, (_, k) =>
+        openEventStream(`${server.url}/api/v1/feeds/timeline/start${k}/stream`, {
+          authorization: `Bearer ${TEST_API_KEY}`,
+        }),
+      ),
+    );
+    try {
+      expect(streams.map((s) => s.response.status).filter((status) => status !== 200)).toEqual([]);
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
+  });
+});
