@@ -119,6 +119,48 @@ describe('watching a feed', () => {
     ]);
   });
 
+  it('misses no follow the projector applies while a watch is starting', async () => {
+    await follow(h.testDb.db, { source: 'timeline:fay', target: 'user:gus' });
+    await h.quiesce();
+    // The race: the watch lists its edges, and before it knows where it starts, timeline:fay
+    // follows user:hal. Here it happens while the watch subscribes to user:gus's channel,
+    // which it does between the two.
+    let raced: { position: string } | undefined;
+    const racingBus: FeedBus = {
+      ...bus,
+      async subscribe(feed, listener) {
+        if (feed === 'user:gus' && raced === undefined) {
+          raced = await follow(h.testDb.db, { source: 'timeline:fay', target: 'user:hal' });
+          await h.quiesce();
+        }
+        return bus.subscribe(feed, listener);
+      },
+    };
+    const racing = createFeedWatcher({
+      bus: racingBus,
+      db: h.testDb.db,
+      config: h.config,
+      bufferMax: 5,
+    });
+    const controller = new AbortController();
+    open.push(controller);
+    const got: WatchMessage[] = [];
+    void (async () => {
+      for await (const m of racing.watch('timeline:fay', { signal: controller.signal }))
+        got.push(m);
+    })().catch(() => undefined);
+    await waitFor(() => got.length > 0, { message: 'the watch to start' });
+    const h1 = await post('hal', 'h1');
+    await waitFor(() => got.some((m) => m.id === h1.position), {
+      message: 'user:hal’s post on the timeline that followed it during the start',
+    });
+    expect(got.map((m) => [m.type, m.id])).toEqual([
+      ['feed.watching', expect.any(String)],
+      ['feed.followed', raced?.position],
+      ['activity.added', h1.position],
+    ]);
+  });
+
   it('gives flat and aggregated timelines a fan-out-on-read author’s posts, updates and removals', async () => {
     await follow(h.testDb.db, { source: 'timeline:hal', target: 'user:big' });
     await follow(h.testDb.db, { source: 'timeline_aggregated:ida', target: 'user:big' });

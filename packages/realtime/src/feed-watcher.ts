@@ -144,18 +144,19 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     startWarmth();
     try {
       stopOwn = await bus.subscribe(feed, listener);
+      // Where the watch starts: the given id, or where the projector stands — read before the
+      // edges, so a follow projected meanwhile is in the edges or after the start (then in
+      // the backfill below), never lost between an older edge list and a newer start.
+      const given = options.lastEventId;
+      const from = given != null && isPosition(given) ? given : (await catchUp(undefined)).upTo;
       await Promise.all(
         (await edgesFrom(db, feed)).map((edge) =>
           followed.follow(edge.target, edge.followedPosition),
         ),
       );
-      const given = options.lastEventId;
-      const resumeFrom = given != null && isPosition(given) ? given : undefined;
-      let first = await catchUp(resumeFrom);
-      if (resumeFrom !== undefined && followed.countUnfollowedFrom(resumeFrom, first.messages)) {
-        first = await catchUp(resumeFrom);
-      }
-      let last = resumeFrom ?? first.upTo;
+      let first = await catchUp(from);
+      if (followed.countUnfollowedFrom(from, first.messages)) first = await catchUp(from);
+      let last = from;
       let pending = first.messages;
       yield { id: last, feed, type: 'feed.watching' };
 
