@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { type ApiDeps, appRouter, createCallerFactory, toTidelineError } from '@tideline/api';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { DRAINING } from './close-http-server.js';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -21,16 +23,35 @@ export interface FeedStreamOptions {
  * `lastEventId` query parameter does the same for clients that cannot set headers). A
  * comment line every `keepAliveSeconds` keeps proxies from closing a quiet stream. A
  * client that stops reading gets no more than the socket buffers plus the watch's bounded
- * queue; then the stream ends with an `error` event and it resumes from its last id.
+ * queue; then the stream ends with an `error` event and it resumes from its last id. A
+ * server that starts draining (`closeHttpServer`) ends its streams at once.
  *
  * @example
  * app.get('/api/v1/feeds/:group/:id/stream', feedStream({ api, logger, keepAliveSeconds: 15 }));
  */
 export function feedStream(options: FeedStreamOptions): RequestHandler {
   const { api, logger } = options;
+  /** How to end each open stream; one listener per server calls them all. */
+  const open = new Set<() => void>();
+  const servers = new WeakSet<EventEmitter>();
+  const watchDraining = (server: EventEmitter | undefined) => {
+    if (server === undefined || servers.has(server)) return;
+    servers.add(server);
+    server.on(DRAINING, () => {
+      for (const drain of open) drain();
+    });
+  };
   return async (req, res) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
+    // A draining server ends its streams at once; clients resume on another process.
+    const drain = () => {
+      if (res.headersSent && !res.writableEnded) res.write(': server shutting down\n\n');
+      controller.abort();
+    };
+    watchDraining((req.socket as { server?: EventEmitter }).server);
+    open.add(drain);
+    res.on('close', () => open.delete(drain));
     const header = req.headers['last-event-id'];
     const query = req.query.lastEventId;
     const lastEventId =

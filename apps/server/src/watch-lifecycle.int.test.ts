@@ -1,13 +1,17 @@
+import { waitFor } from '@tideline/event-store/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream } from './testing/sse-reader.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';
 
 let server: TestServer;
+let closed = false;
 beforeAll(async () => {
-  server = await startTestServer('watch_startup');
+  server = await startTestServer('watch_lifecycle');
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  if (!closed) await server?.close();
+});
 
 describe('the first watches of a process', () => {
   // Once failed with 500s: the pub/sub connection's ready check (INFO) raced the first
@@ -31,5 +35,18 @@ describe('the first watches of a process', () => {
     } finally {
       await Promise.all(streams.map((s) => s.close()));
     }
+  });
+});
+
+describe('a server shutting down', () => {
+  it('ends its event streams at once with a comment, so clients resume elsewhere', async () => {
+    const stream = await openEventStream(`${server.url}/api/v1/feeds/user/vic/stream`, {
+      authorization: `Bearer ${TEST_API_KEY}`,
+    });
+    await waitFor(() => stream.events.length === 1, { message: 'the stream to start' });
+    closed = true;
+    await server.close();
+    await waitFor(() => stream.ended, { message: 'the stream to end' });
+    expect(stream.comments).toContain('server shutting down');
   });
 });
