@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { EventEmitter } from 'node:events';
 import { type ApiDeps, appRouter, createCallerFactory, toTidelineError } from '@tideline/api';
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { DRAINING } from './close-http-server.js';
 
 const createCaller = createCallerFactory(appRouter);
 
@@ -12,6 +10,8 @@ export interface FeedStreamOptions {
   logger: Logger;
   /** Seconds between keep-alive comments (`WATCH_KEEPALIVE_SECONDS`). */
   keepAliveSeconds: number;
+  /** Aborted when the server starts draining: every stream ends at once. */
+  closing?: AbortSignal;
 }
 
 /**
@@ -23,24 +23,19 @@ export interface FeedStreamOptions {
  * `lastEventId` query parameter does the same for clients that cannot set headers). A
  * comment line every `keepAliveSeconds` keeps proxies from closing a quiet stream. A
  * client that stops reading gets no more than the socket buffers plus the watch's bounded
- * queue; then the stream ends with an `error` event and it resumes from its last id. A
- * server that starts draining (`closeHttpServer`) ends its streams at once.
+ * queue; then the stream ends with an `error` event and it resumes from its last id. When
+ * `closing` aborts (the server is draining), every stream ends at once.
  *
  * @example
  * app.get('/api/v1/feeds/:group/:id/stream', feedStream({ api, logger, keepAliveSeconds: 15 }));
  */
 export function feedStream(options: FeedStreamOptions): RequestHandler {
   const { api, logger } = options;
-  /** How to end each open stream; one listener per server calls them all. */
+  /** How to end each open stream when the server starts draining. */
   const open = new Set<() => void>();
-  const servers = new WeakSet<EventEmitter>();
-  const watchDraining = (server: EventEmitter | undefined) => {
-    if (server === undefined || servers.has(server)) return;
-    servers.add(server);
-    server.on(DRAINING, () => {
-      for (const drain of open) drain();
-    });
-  };
+  options.closing?.addEventListener('abort', () => {
+    for (const drain of open) drain();
+  });
   return async (req, res) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
@@ -49,7 +44,7 @@ export function feedStream(options: FeedStreamOptions): RequestHandler {
       if (res.headersSent && !res.writableEnded) res.write(': server shutting down\n\n');
       controller.abort();
     };
-    watchDraining((req.socket as { server?: EventEmitter }).server);
+    if (options.closing?.aborted) drain();
     open.add(drain);
     res.on('close', () => open.delete(drain));
     const header = req.headers['last-event-id'];

@@ -39,14 +39,27 @@ describe('the first watches of a process', () => {
 });
 
 describe('a server shutting down', () => {
-  it('ends its event streams at once with a comment, so clients resume elsewhere', async () => {
-    const stream = await openEventStream(`${server.url}/api/v1/feeds/user/vic/stream`, {
-      authorization: `Bearer ${TEST_API_KEY}`,
+  it('ends its event streams at once, REST with a comment, tRPC with a retryable error', async () => {
+    const authorization = `Bearer ${TEST_API_KEY}`;
+    const rest = await openEventStream(`${server.url}/api/v1/feeds/user/vic/stream`, {
+      authorization,
     });
-    await waitFor(() => stream.events.length === 1, { message: 'the stream to start' });
+    const input = encodeURIComponent(JSON.stringify({ group: 'user', id: 'vic' }));
+    const trpc = await openEventStream(`${server.url}/trpc/feeds.watch?input=${input}`, {
+      authorization,
+    });
+    await waitFor(
+      () => rest.events.length === 1 && trpc.events.some((e) => e.data.includes('feed.watching')),
+      { message: 'both streams to start' },
+    );
     closed = true;
     await server.close();
-    await waitFor(() => stream.ended, { message: 'the stream to end' });
-    expect(stream.comments).toContain('server shutting down');
+    await waitFor(() => rest.ended && trpc.ended, { message: 'both streams to end' });
+
+    expect(rest.comments).toContain('server shutting down');
+    const error = trpc.events.find((e) => e.event === 'serialized-error');
+    expect(JSON.parse(error?.data ?? '{}')).toMatchObject({
+      data: { code: 'SERVICE_UNAVAILABLE' },
+    });
   });
 });
