@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import { type ApiContext, type ApiDeps, appRouter, openApiDocument } from '@tideline/api';
 import { isTidelineError, TidelineError } from '@tideline/domain';
@@ -13,6 +14,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
+import { DRAINING } from './close-http-server.js';
 import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
@@ -82,6 +84,17 @@ export function createApp(deps: AppDependencies): Express {
         error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
+  // Aborted when the HTTP server starts draining (`closeHttpServer`): live streams and
+  // subscriptions end at once and their clients resume elsewhere. The server is known
+  // from the first request.
+  const closing = new AbortController();
+  app.use((req, _res, next) => {
+    const server = (req.socket as { server?: EventEmitter }).server;
+    if (server !== undefined && server.listenerCount(DRAINING) === 0) {
+      server.once(DRAINING, () => closing.abort());
+    }
+    next();
+  });
   app.use(metrics.observe);
   app.use(
     helmet({
@@ -149,14 +162,17 @@ export function createApp(deps: AppDependencies): Express {
   }: {
     req: IncomingMessage;
     info?: { connectionParams: Record<string, string | undefined> | null };
-  }): ApiContext => ({
-    deps: api,
-    // A browser's EventSource cannot send headers: its token comes as a connection parameter.
-    authorization:
-      req.headers.authorization ??
-      (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
-    requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
-  });
+  }): ApiContext => {
+    return {
+      deps: api,
+      closing: closing.signal,
+      // A browser's EventSource cannot send headers: its token comes as a connection parameter.
+      authorization:
+        req.headers.authorization ??
+        (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
+      requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
+    };
+  };
   const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
     const failure = error.cause;
     if (isTidelineError(failure) && failure.code !== 'INTERNAL') return;
@@ -178,7 +194,12 @@ export function createApp(deps: AppDependencies): Express {
   // Hand-written (the REST generator has no subscriptions), through the same procedure.
   app.get(
     '/api/v1/feeds/:group/:id/stream',
-    feedStream({ api, logger, keepAliveSeconds: deps.keepAliveSeconds ?? 15 }),
+    feedStream({
+      api,
+      logger,
+      keepAliveSeconds: deps.keepAliveSeconds ?? 15,
+      closing: closing.signal,
+    }),
   );
   app.use(
     '/api/v1',

@@ -10,6 +10,8 @@ export interface FeedStreamOptions {
   logger: Logger;
   /** Seconds between keep-alive comments (`WATCH_KEEPALIVE_SECONDS`). */
   keepAliveSeconds: number;
+  /** Aborted when the server starts draining: every stream ends at once. */
+  closing?: AbortSignal;
 }
 
 /**
@@ -21,16 +23,30 @@ export interface FeedStreamOptions {
  * `lastEventId` query parameter does the same for clients that cannot set headers). A
  * comment line every `keepAliveSeconds` keeps proxies from closing a quiet stream. A
  * client that stops reading gets no more than the socket buffers plus the watch's bounded
- * queue; then the stream ends with an `error` event and it resumes from its last id.
+ * queue; then the stream ends with an `error` event and it resumes from its last id. When
+ * `closing` aborts (the server is draining), every stream ends at once.
  *
  * @example
  * app.get('/api/v1/feeds/:group/:id/stream', feedStream({ api, logger, keepAliveSeconds: 15 }));
  */
 export function feedStream(options: FeedStreamOptions): RequestHandler {
   const { api, logger } = options;
+  /** How to end each open stream when the server starts draining. */
+  const open = new Set<() => void>();
+  options.closing?.addEventListener('abort', () => {
+    for (const drain of open) drain();
+  });
   return async (req, res) => {
     const controller = new AbortController();
     res.on('close', () => controller.abort());
+    // A draining server ends its streams at once; clients resume on another process.
+    const drain = () => {
+      if (res.headersSent && !res.writableEnded) res.write(': server shutting down\n\n');
+      controller.abort();
+    };
+    if (options.closing?.aborted) drain();
+    open.add(drain);
+    res.on('close', () => open.delete(drain));
     const header = req.headers['last-event-id'];
     const query = req.query.lastEventId;
     const lastEventId =

@@ -49,6 +49,11 @@ export interface ApiContext {
    * instead of the socket's. SSE needs none: its stream is pulled as the socket drains.
    */
   drained?: () => Promise<void>;
+  /**
+   * Aborted when the server starts shutting down: subscriptions then end with
+   * SERVICE_UNAVAILABLE, which clients resume from (on another process).
+   */
+  closing?: AbortSignal;
 }
 
 /**

@@ -375,10 +375,17 @@ const feeds = router({
       throw validationError([{ path: 'lastEventId', message: 'must be an id the stream sent' }]);
     }
     const feed = feedAt(ctx, { group, id });
+    const stop = AbortSignal.any([signal, ctx.closing].filter((s) => s !== undefined));
     try {
-      for await (const message of ctx.deps.watch(feed, { lastEventId, signal })) {
+      for await (const message of ctx.deps.watch(feed, { lastEventId, signal: stop })) {
         if (ctx.drained) await ctx.drained();
         yield tracked(message.id, message);
+      }
+      if (ctx.closing?.aborted) {
+        throw new TidelineError(
+          'SERVICE_UNAVAILABLE',
+          'server shutting down; resume with the last id',
+        );
       }
     } catch (error) {
       // Thrown mid-stream, past the error middleware: give it its code here.

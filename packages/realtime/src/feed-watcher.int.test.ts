@@ -91,6 +91,22 @@ describe('watching a feed', () => {
     ]);
   });
 
+  it('backfills a gap longer than its buffer page by page, in order, while live messages wait', async () => {
+    const start = watchInBackground('user:jon');
+    await waitFor(() => start.got.length === 1, { message: 'the watch to start' });
+    await start.stop();
+    const missed = [];
+    for (let i = 0; i < 12; i += 1) missed.push(await post('jon', `j${i}`));
+    await h.quiesce();
+
+    // bufferMax is 5: three pages of the log, then live.
+    const resumed = watchInBackground('user:jon', start.got[0]?.id);
+    const live = await post('jon', 'live');
+    await waitFor(() => resumed.changes().length === 13, { message: 'the gap and the live one' });
+    expect(resumed.changes().map((m) => m.id)).toEqual([...missed, live].map((p) => p.position));
+    expect(resumed.failure()).toBeUndefined();
+  });
+
   it('gives a timeline its followed feeds’ activities, and follows and unfollows change that live', async () => {
     await follow(h.testDb.db, { source: 'timeline:bob', target: 'user:cal' });
     await h.quiesce();

@@ -128,16 +128,21 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
       queue.notify();
     });
 
-    /** Backfill after `after`; without it only where the projector stands. */
+    /**
+     * Backfill after `after`, a page of at most `bufferMax` log events (more pages follow
+     * as the watch gets through them); without `after` only where the projector stands.
+     */
     const catchUp = async (after: string | undefined) => {
       const ranges = after === undefined ? [] : followed.ranges(after);
-      const { upTo, changes } = await readFeedChanges(db, ranges);
+      const { upTo, changes, complete } = await readFeedChanges(db, ranges, {
+        maxEvents: deps.bufferMax,
+      });
       const wanted = new Map(ranges.map((r) => [r.feed, r.after]));
       const messages = feedMessages(changes).filter((m) => {
         const since = wanted.get(m.feed);
         return since !== undefined && m.id > since;
       });
-      return { upTo, messages };
+      return { upTo, messages, complete };
     };
 
     watched.set(feed, (watched.get(feed) ?? 0) + 1);
@@ -154,17 +159,34 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
           followed.follow(edge.target, edge.followedPosition),
         ),
       );
-      let first = await catchUp(from);
-      if (followed.countUnfollowedFrom(from, first.messages)) first = await catchUp(from);
+      // Today's edges, as they were at `from`: the follows and unfollows since.
+      const edgeChanges = await readFeedChanges(db, [{ feed, after: from }], {
+        eventTypes: ['FeedFollowed', 'FeedUnfollowed'],
+      });
+      followed.countUnfollowedFrom(from, feedMessages(edgeChanges.changes));
+      const first = await catchUp(from);
       let last = from;
       let pending = first.messages;
+      /** How far the backfill has read, and whether it has reached the projector. */
+      let backfilled = first.upTo;
+      let complete = first.complete;
       yield { id: last, feed, type: 'feed.watching' };
 
       while (!signal?.aborted) {
-        if (queue.overflowed) throw slowSubscriberError(deps.bufferMax);
-        if (catchUpNeeded) {
+        // Live messages may have been dropped: once the backfill is through, resume anew.
+        if (queue.overflowed && complete && pending.length === 0) {
+          throw slowSubscriberError(deps.bufferMax);
+        }
+        if (catchUpNeeded || (!complete && pending.length === 0)) {
+          // A reconnect or a new follow reads again from the last message sent (the new
+          // feed's channel missed what came before it); a next page, from where the
+          // previous one stopped.
+          const from = catchUpNeeded || backfilled < last ? last : backfilled;
           catchUpNeeded = false;
-          pending = (await catchUp(last)).messages;
+          const next = await catchUp(from);
+          pending = next.messages;
+          backfilled = next.upTo;
+          complete = next.complete;
         }
         const message = pending.shift() ?? queue.take();
         if (message === undefined) {

@@ -57,13 +57,14 @@ export function createFollowedFeeds(feed: Feed, bus: FeedBus, listener: FeedList
      * The edges read when a watch starts are today's; a feed unfollowed since `after` was
      * still followed then, and what it published before the unfollow belongs in the
      * backfill. Makes such feeds count from `after` (the unfollow message, when the watch
-     * reaches it, drops them again; a later follow message takes them back). Says whether
-     * any changed, i.e. whether the backfill must be read again.
+     * reaches it, drops them again; a later follow message takes them back). `changes`:
+     * the watched feed's follow and unfollow messages after `after`. Says whether any
+     * edge changed.
      */
-    countUnfollowedFrom(after: string, backfill: readonly FeedMessage[]): boolean {
+    countUnfollowedFrom(after: string, changes: readonly FeedMessage[]): boolean {
       const followedSince = new Set<Feed>();
       let changed = false;
-      for (const m of backfill) {
+      for (const m of changes) {
         if (m.feed !== feed) continue;
         if (m.type === 'feed.followed') followedSince.add(m.target);
         if (m.type !== 'feed.unfollowed' || followedSince.has(m.target)) continue;

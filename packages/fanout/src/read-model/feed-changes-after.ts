@@ -23,6 +23,22 @@ interface ChangeRow {
 
 const PAGE = 1000;
 
+export interface ChangeOptions {
+  /** Stop after this many matching events of the log (the result says how far it got). */
+  maxEvents?: number;
+  /** Only these event types, e.g. `['FeedFollowed', 'FeedUnfollowed']`. */
+  eventTypes?: readonly string[];
+}
+
+const ALL_TYPES = [
+  'ActivityAdded',
+  'ActivityUpdated',
+  'ActivityRemoved',
+  'FeedMarked',
+  'FeedFollowed',
+  'FeedUnfollowed',
+];
+
 /**
  * What the feed projector has applied to `feeds` since each one's position, and how far
  * it has got (`upTo`, its checkpoint). Takes the regeneration lock shared, so a batch the
@@ -35,11 +51,13 @@ const PAGE = 1000;
 export async function readFeedChanges(
   db: Kysely<unknown>,
   feeds: readonly FeedSince[],
-): Promise<{ upTo: string; changes: BatchChange[] }> {
+  options: ChangeOptions = {},
+): Promise<{ upTo: string; changes: BatchChange[]; complete: boolean }> {
   return db.transaction().execute(async (tx) => {
     await sql`SELECT pg_advisory_xact_lock_shared(${REGENERATION_LOCK})`.execute(tx);
-    const upTo = (await readCheckpoint(tx, 'feeds')) ?? START;
-    return { upTo, changes: await feedChangesAfter(tx, feeds, upTo) };
+    const checkpoint = (await readCheckpoint(tx, 'feeds')) ?? START;
+    const read = await feedChangesAfter(tx, feeds, checkpoint, options);
+    return { upTo: read.through ?? checkpoint, changes: read.changes, complete: !read.through };
   });
 }
 
@@ -60,10 +78,12 @@ export async function feedChangesAfter(
   executor: QueryExecutorProvider,
   feeds: readonly FeedSince[],
   upTo: string,
-): Promise<BatchChange[]> {
-  if (feeds.length === 0) return [];
+  options: ChangeOptions = {},
+): Promise<{ changes: BatchChange[]; through?: string }> {
+  if (feeds.length === 0) return { changes: [] };
   const from = feeds.map((f) => f.after).sort()[0] ?? upTo;
-  if (from >= upTo) return [];
+  if (from >= upTo) return { changes: [] };
+  let budget = options.maxEvents ?? Number.POSITIVE_INFINITY;
   const end = decodePosition(upTo);
   let cursor = decodePosition(from);
   if (end === undefined || cursor === undefined) throw new RangeError('not a position');
@@ -79,6 +99,7 @@ export async function feedChangesAfter(
         ON e.type IN ('ActivityAdded', 'ActivityUpdated', 'ActivityRemoved') AND fa.id = e.data ->> 'id'
       WHERE (e.transaction_id, e.position) > (${cursor.transactionId.toString()}::xid8, ${cursor.sequence.toString()}::bigint)
         AND (e.transaction_id, e.position) <= (${end.transactionId.toString()}::xid8, ${end.sequence.toString()}::bigint)
+        AND e.type = ANY(${[...(options.eventTypes ?? ALL_TYPES)]}::text[])
         AND (
           (e.type = 'ActivityAdded' AND (e.data ->> 'feed' = ANY(${names}::text[]) OR e.data -> 'to' ?| ${names}::text[]))
           OR (e.type IN ('ActivityUpdated', 'ActivityRemoved') AND fa.own_feeds && ${names}::text[])
@@ -86,16 +107,20 @@ export async function feedChangesAfter(
           OR (e.type IN ('FeedFollowed', 'FeedUnfollowed') AND e.data ->> 'source' = ANY(${names}::text[]))
         )
       ORDER BY e.transaction_id, e.position
-      LIMIT ${PAGE}`.execute(executor);
+      LIMIT ${Math.min(PAGE, budget)}`.execute(executor);
     for (const row of rows) {
       const change = changeOf(row);
       if (change !== undefined) changes.push(change);
     }
+    budget -= rows.length;
     const last = rows.at(-1);
-    if (last === undefined || rows.length < PAGE) break;
+    if (last === undefined || rows.length < PAGE) {
+      // Stopped by the budget, not by the end: say how far it got.
+      return budget <= 0 && last !== undefined ? { changes, through: last.pos } : { changes };
+    }
+    if (budget <= 0) return { changes, through: last.pos };
     cursor = { transactionId: BigInt(last.transaction_id), sequence: BigInt(last.position) };
   }
-  return changes;
 }
 
 function changeOf(row: ChangeRow): BatchChange | undefined {

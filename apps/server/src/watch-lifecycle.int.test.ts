@@ -1,13 +1,17 @@
+import { waitFor } from '@tideline/event-store/testing';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream } from './testing/sse-reader.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';
 
 let server: TestServer;
+let closed = false;
 beforeAll(async () => {
-  server = await startTestServer('watch_startup');
+  server = await startTestServer('watch_lifecycle');
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  if (!closed) await server?.close();
+});
 
 describe('the first watches of a process', () => {
   // Once failed with 500s: the pub/sub connection's ready check (INFO) raced the first
@@ -31,5 +35,31 @@ describe('the first watches of a process', () => {
     } finally {
       await Promise.all(streams.map((s) => s.close()));
     }
+  });
+});
+
+describe('a server shutting down', () => {
+  it('ends its event streams at once, REST with a comment, tRPC with a retryable error', async () => {
+    const authorization = `Bearer ${TEST_API_KEY}`;
+    const rest = await openEventStream(`${server.url}/api/v1/feeds/user/vic/stream`, {
+      authorization,
+    });
+    const input = encodeURIComponent(JSON.stringify({ group: 'user', id: 'vic' }));
+    const trpc = await openEventStream(`${server.url}/trpc/feeds.watch?input=${input}`, {
+      authorization,
+    });
+    await waitFor(
+      () => rest.events.length === 1 && trpc.events.some((e) => e.data.includes('feed.watching')),
+      { message: 'both streams to start' },
+    );
+    closed = true;
+    await server.close();
+    await waitFor(() => rest.ended && trpc.ended, { message: 'both streams to end' });
+
+    expect(rest.comments).toContain('server shutting down');
+    const error = trpc.events.find((e) => e.event === 'serialized-error');
+    expect(JSON.parse(error?.data ?? '{}')).toMatchObject({
+      data: { code: 'SERVICE_UNAVAILABLE' },
+    });
   });
 });
