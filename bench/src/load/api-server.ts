@@ -103,7 +103,8 @@ export async function startApiServer(env: Record<string, string>): Promise<ApiSe
   const profile = process.env.BENCH_PROFILE_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
     : [];
-  const child = spawn(process.execPath, [...profile, '--import', tsxLoader, serverMain], {
+  const extra = process.env.BENCH_SERVER_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...profile, ...extra, '--import', tsxLoader, serverMain], {
     cwd: dirname(dirname(serverMain)),
     env: { ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
