@@ -90,8 +90,13 @@ export function feedStream(options: FeedStreamOptions): RequestHandler {
           // Backpressure: take nothing more from the watch until the socket drains;
           // its queue fills meanwhile and, past its bound, ends the stream.
           await new Promise<void>((resolve) => {
-            res.once('drain', resolve);
-            res.once('close', resolve);
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
           });
         }
         next = await iterator.next();

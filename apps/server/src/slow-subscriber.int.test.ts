@@ -11,10 +11,19 @@ import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-s
  * meanwhile, and the slow one resumes from its last id with nothing lost.
  */
 let server: TestServer;
+/** Listener-leak warnings the server in this process raised (a stream waiting to drain). */
+const leaks: string[] = [];
+const onWarning = (warning: Error) => {
+  if (warning.name === 'MaxListenersExceededWarning') leaks.push(warning.message);
+};
 beforeAll(async () => {
+  process.on('warning', onWarning);
   server = await startTestServer('slow_subscriber', { watchBufferMax: 10 });
 });
-afterAll(() => server?.close());
+afterAll(async () => {
+  process.off('warning', onWarning);
+  await server?.close();
+});
 
 /** An event-stream request on a raw socket that is never read: the kernel buffers fill up. */
 async function stalledStream(path: string): Promise<{ socket: Socket; head: string }> {
@@ -96,6 +105,10 @@ describe('a slow subscriber', () => {
     expect([...ids.slice(1), ...resumed.events.slice(1).map((e) => e.id)]).toEqual(positions);
     await Promise.all([fast.close(), resumed.close()]);
   }, 90_000);
+
+  it('leaves no listeners behind on a stream that waited for its socket to drain', () => {
+    expect(leaks).toEqual([]);
+  });
 
   it('over WebSocket: its subscription ends with SERVICE_UNAVAILABLE instead of filling memory', async () => {
     const socket = new WebSocket(`${server.url.replace('http', 'ws')}/trpc`, {
