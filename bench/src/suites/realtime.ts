@@ -1,7 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { migrateToLatest } from '@tideline/event-store';
-import { type FeedMessage, feedChannel, feedMigrations } from '@tideline/fanout';
+import {
+  type Consumer,
+  countEventsAfter,
+  createConsumer,
+  migrateToLatest,
+  readCheckpoint,
+} from '@tideline/event-store';
+import {
+  addActivity,
+  defaultFeedsConfig,
+  type FeedMessage,
+  feedChannel,
+  feedMigrations,
+  feedProjector,
+} from '@tideline/fanout';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { type ApiServer, startApiServer } from '../load/api-server.js';
@@ -15,6 +28,8 @@ import { keyspaceFigures } from './realtime-keyspace.js';
 const STAR = 'user:rt_star';
 const P50_TARGET_MS = 20;
 const P99_TARGET_MS = 100;
+/** Activities added per second for the publish → subscriber figure. */
+const E2E_RATE = 100;
 
 /** Ids above every real position, increasing: each watcher takes each message as new. */
 let sequence = 0;
@@ -67,8 +82,12 @@ async function gather(subscribers: Subscribers, count: number): Promise<number[]
  * SPEC §9, real time: publish → subscriber latency with thousands of subscriptions open
  * on one server process, over the REST SSE stream and over tRPC WebSocket, and the
  * server's memory per open subscription. The API server runs as its own process (as in
- * production) and the subscribers in another; messages are published straight on Redis
- * (what the projector does after applying a batch), each carrying its send time.
+ * production) and the subscribers in another. The SPEC figure runs from an activity's
+ * publish: `addActivity` appends it to the log, the feed projector (in the bench process,
+ * as a worker runs it) applies it and publishes its message, the server sends it on. The
+ * others publish straight on Redis (what the projector does after applying a batch), to
+ * show the server's own share and a broadcast to every subscriber. Each message carries
+ * its send time.
  */
 export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
   const { db, quick, progress } = ctx;
@@ -91,7 +110,27 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
   const figures: Figure[] = [];
   let server: ApiServer | undefined;
   let subscribers: Subscribers | undefined;
+  // The feed projector, as a worker runs it; caught up before any subscription opens, so
+  // every watch starts where it stands and the adds below come after.
+  const projector: Consumer = createConsumer({
+    db,
+    connectionString: ctx.connectionString,
+    projection: feedProjector({
+      redis,
+      queue: { enqueue: async () => {} },
+      config: { ...defaultFeedsConfig, redisPrefix: prefix },
+    }),
+    startFrom: 'end',
+  });
   try {
+    projector.start();
+    const deadline = performance.now() + 120_000;
+    for (;;) {
+      const checkpoint = await readCheckpoint(db, 'feeds');
+      if (checkpoint !== undefined && (await countEventsAfter(db, checkpoint)) === 0) break;
+      if (performance.now() > deadline) throw new Error('the feed projector did not catch up');
+      await sleep(50);
+    }
     server = await startApiServer({
       DATABASE_URL: ctx.connectionString,
       REDIS_URL: ctx.redisUrl,
@@ -133,8 +172,33 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
         },
       );
 
-      // Targeted: messages to one subscriber each, at a steady rate, with all open.
+      // SPEC §9: an activity's publish → its feed's subscriber, one subscriber each, at a
+      // steady rate, with all open. Before the Redis publishes below: their synthetic ids
+      // are above every position, and a watch skips what is not newer than it has sent.
       await subscribers.collect();
+      const adds = Math.round((E2E_RATE * targetedMs) / 1000);
+      const addStart = performance.now();
+      for (let i = 0; i < adds; i += 1) {
+        const wait = addStart + (i * 1000) / E2E_RATE - performance.now();
+        if (wait > 0) await sleep(wait);
+        const feed = timelines[(i * 7919) % count] ?? STAR;
+        await addActivity(db, feed, {
+          actor: 'rt_poster',
+          verb: 'post',
+          object: `post:e2e${i}`,
+          extra: { sentAt: performance.timeOrigin + performance.now() },
+        });
+      }
+      const endToEnd = await gather(subscribers, adds);
+      progress(
+        `realtime: ${label} add activity → subscriber, ${adds} adds at ${E2E_RATE}/s: ` +
+          `p50 ${round(percentile(endToEnd, 0.5))} ms, p99 ${round(percentile(endToEnd, 0.99))} ms`,
+      );
+      figures.push(
+        ...latencyFigures(`publish (add activity) → ${label} subscriber, ${count} open`, endToEnd),
+      );
+
+      // The server's share: messages published straight on Redis, to one subscriber each.
       const sends = Math.round((targetedRate * targetedMs) / 1000);
       const start = performance.now();
       for (let i = 0; i < sends; i += 1) {
@@ -148,7 +212,9 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
         `realtime: ${label} targeted, ${sends} messages at ${targetedRate}/s: ` +
           `p50 ${round(percentile(targeted, 0.5))} ms, p99 ${round(percentile(targeted, 0.99))} ms`,
       );
-      figures.push(...latencyFigures(`publish → ${label} subscriber, ${count} open`, targeted));
+      figures.push(
+        ...latencyFigures(`Redis PUBLISH → ${label} subscriber, ${count} open`, targeted, false),
+      );
 
       // Broadcast: one message to every subscriber at once (a followed account's post).
       const broadcast: number[] = [];
@@ -161,7 +227,11 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
           `p50 ${round(percentile(broadcast, 0.5))} ms, p99 ${round(percentile(broadcast, 0.99))} ms`,
       );
       figures.push(
-        ...latencyFigures(`publish → all ${count} ${label} subscribers of one feed`, broadcast),
+        ...latencyFigures(
+          `Redis PUBLISH → all ${count} ${label} subscribers of one feed`,
+          broadcast,
+          false,
+        ),
       );
       await subscribers.closeAll();
       await server.settle();
@@ -173,6 +243,7 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
     if (problems?.count) progress(`realtime: server log: ${problems.last.join(' | ')}`);
     throw error;
   } finally {
+    await projector.stop();
     await subscribers?.stop();
     await server?.stop();
     await deleteKeys(redis, prefix);
@@ -182,21 +253,22 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
   return figures;
 }
 
-function latencyFigures(name: string, samples: readonly number[]): Figure[] {
+/** p50 and p99 of `samples`; with the SPEC's targets when `targeted` (its own figure). */
+function latencyFigures(name: string, samples: readonly number[], targeted = true): Figure[] {
   return [
     {
       name: `${name} p50`,
       value: round(percentile(samples, 0.5)),
       unit: 'ms',
       better: 'lower',
-      target: P50_TARGET_MS,
+      ...(targeted ? { target: P50_TARGET_MS } : {}),
     },
     {
       name: `${name} p99`,
       value: round(percentile(samples, 0.99)),
       unit: 'ms',
       better: 'lower',
-      target: P99_TARGET_MS,
+      ...(targeted ? { target: P99_TARGET_MS } : {}),
     },
   ];
 }
