@@ -1,12 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  type Consumer,
-  countEventsAfter,
-  createConsumer,
-  migrateToLatest,
-  readCheckpoint,
-} from '@tideline/event-store';
+import { type Consumer, createConsumer, hasCaughtUp, migrateToLatest } from '@tideline/event-store';
 import {
   addActivity,
   defaultFeedsConfig,
@@ -126,8 +120,7 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
     projector.start();
     const deadline = performance.now() + 120_000;
     for (;;) {
-      const checkpoint = await readCheckpoint(db, 'feeds');
-      if (checkpoint !== undefined && (await countEventsAfter(db, checkpoint)) === 0) break;
+      if (await hasCaughtUp(db, 'feeds')) break;
       if (performance.now() > deadline) throw new Error('the feed projector did not catch up');
       await sleep(50);
     }

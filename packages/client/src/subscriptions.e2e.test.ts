@@ -1,3 +1,4 @@
+import { waitFor } from '@tideline/event-store/testing';
 import {
   startTcpProxy,
   startTestServer,
@@ -36,13 +37,9 @@ async function clientOf(userId: string, subscriptions: 'sse' | 'websocket', url 
   });
 }
 
-async function until(condition: () => boolean, message: string, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** `waitFor` with this file's deadline: the subscriptions reconnect through a dropping proxy. */
+const until = (condition: () => boolean, message: string, timeoutMs = 15_000) =>
+  waitFor(condition, { message, timeoutMs });
 
 function watch(client: TidelineClient, group: string, id: string) {
   const got: TidelineWatchEvent[] = [];
