@@ -5,7 +5,7 @@ import { addActivities, addActivity } from './commands/add-activities.js';
 import { follow } from './commands/follow-feeds.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 import { createSeededRandom } from './testing/seeded-random.js';
-import type { FeedPage } from './timeline-reader.js';
+import { createTimelineReader, type FeedPage, type TimelineReader } from './timeline-reader.js';
 
 /**
  * SPEC §3: the cursor is stable while new items arrive — paging a live timeline neither
@@ -163,4 +163,76 @@ describe('pagination under concurrent inserts', () => {
       },
     );
   });
+});
+
+/**
+ * The page script reads the sets of a page one after the other and, once one set has filled
+ * the page, reads the rest only down to that set's last entry. Whatever the interleaving,
+ * every page must equal the one merged from whole sets (the Cluster path) and the one
+ * PostgreSQL answers.
+ */
+describe('pages merged from many sets', () => {
+  const STARS = 4;
+
+  /** Every page of `feed` with the given limits, as lists of ids. */
+  async function pageIds(
+    reader: TimelineReader,
+    feed: string,
+    limits: number[],
+    minPosition?: string,
+  ) {
+    const pages: string[][] = [];
+    let cursor: string | null = null;
+    for (const limit of limits) {
+      const page: FeedPage = await reader.readFeed(feed, { limit, cursor, minPosition });
+      pages.push(page.results.map((activity) => activity.id));
+      cursor = page.next;
+      if (cursor === null) break;
+    }
+    return pages;
+  }
+
+  for (const seedValue of [1, 2, 3]) {
+    it(`given read-fanned and write-fanned authors posting in shared milliseconds (seed ${seedValue}), when paged with random limits, then every page equals the whole-set merge and PostgreSQL's`, async () => {
+      const random = createSeededRandom(seedValue);
+      const feed = `timeline:pb${seedValue}`;
+      const stars = Array.from({ length: STARS }, (_, k) => `user:pb${seedValue}-star${k}`);
+      const small = `user:pb${seedValue}-small`;
+      for (const reader of [feed, `${feed}-other`]) {
+        await h.reader.readFeed(reader);
+        for (const star of stars) await follow(db(), { source: reader, target: star });
+      }
+      await follow(db(), { source: feed, target: small });
+      const authors = [...stars, small];
+      // Authors post unevenly (some far more than a page), a few activities per millisecond.
+      let last = '';
+      for (const author of authors) {
+        const count = random.int(3, 45);
+        const batch = Array.from({ length: count }, (_, i) => ({
+          actor: author.split(':')[1] ?? 'x',
+          verb: 'post',
+          object: `o:${i}`,
+          time: iso(BASE + random.int(0, 40) * 1000),
+        }));
+        const added = await addActivities(db(), author, batch);
+        last = added[added.length - 1]?.position ?? last;
+      }
+      await h.quiesce();
+      const limits = Array.from({ length: 200 }, () => random.int(1, 12));
+      const wholeSets = createTimelineReader({
+        db: db(),
+        redis: h.redis,
+        config: h.config,
+        pageScript: false,
+      });
+
+      const scripted = await pageIds(h.reader, feed, limits);
+      const merged = await pageIds(wholeSets, feed, limits);
+      const postgres = await pageIds(h.reader, feed, limits, last);
+
+      expect(scripted, `seed ${seedValue}: page script vs whole-set merge`).toEqual(merged);
+      expect(scripted, `seed ${seedValue}: page script vs PostgreSQL`).toEqual(postgres);
+      expect(new Set(scripted.flat()).size).toBe(scripted.flat().length);
+    });
+  }
 });
