@@ -5,7 +5,12 @@ import express, { type Router } from 'express';
 const require = createRequire(import.meta.url);
 const swaggerUiDir = dirname(require.resolve('swagger-ui-dist/package.json'));
 
-/** Swagger UI's initializer, pointed at our document; served as a file so CSP allows it. */
+/**
+ * Swagger UI's initializer, pointed at our document; served as a file so CSP allows it.
+ * `validatorUrl: 'none'`: on any host but localhost, Swagger UI would otherwise show a
+ * badge image from validator.swagger.io (which CSP refuses, and which would send it our
+ * document's URL).
+ */
 const initializer = `window.onload = () => {
   window.ui = SwaggerUIBundle({
     url: '/api/v1/openapi.json',
@@ -13,6 +18,7 @@ const initializer = `window.onload = () => {
     deepLinking: true,
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIStandalonePreset],
     layout: 'StandaloneLayout',
+    validatorUrl: 'none',
   });
 };
 `;
