@@ -1,5 +1,13 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type FeedRef, feedIdPattern, TidelineError } from '@tideline/domain';
+import {
+  type FeedGroupConfig,
+  type FeedRef,
+  feedIdPattern,
+  feedSchema,
+  findFeedGroup,
+  parseFeed,
+  TidelineError,
+} from '@tideline/domain';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
 /** Who a request acts for: the holder of a server API key, or one user. */
@@ -94,4 +102,42 @@ export function requireOwnFeed(principal: Principal, feed: FeedRef, action: stri
 export function requireServer(principal: Principal, action: string): void {
   if (principal.kind === 'server') return;
   throw new TidelineError('FORBIDDEN', `only a server API key may ${action}`);
+}
+
+/**
+ * A user token may add only its own activities (actor = itself) to `user:<sub>`, and send
+ * `to` copies only to notification feeds (mentions) or to its own feeds — never into
+ * someone else's timeline.
+ */
+export function requireOwnActivities(
+  principal: Principal,
+  groups: readonly FeedGroupConfig[],
+  ref: FeedRef,
+  activities: readonly { actor: string; to?: readonly string[] | undefined }[],
+): void {
+  if (principal.kind === 'server') return;
+  const actors = activities.map((activity) => activity.actor);
+  for (const feed of activities.flatMap((activity) => activity.to ?? [])) {
+    const target = feedSchema.safeParse(feed).success ? parseFeed(feed) : undefined;
+    if (target === undefined || target.id === principal.userId) continue;
+    const kind = findFeedGroup(groups, target.group)?.kind;
+    if (kind !== 'notification') {
+      throw new TidelineError(
+        'FORBIDDEN',
+        `a user token may send copies (to) only to notification feeds or its own feeds, not ${feed}`,
+      );
+    }
+  }
+  if (ref.group !== 'user' || ref.id !== principal.userId) {
+    throw new TidelineError(
+      'FORBIDDEN',
+      `a user token may only add activities to user:${principal.userId}`,
+    );
+  }
+  if (actors.some((actor) => actor !== principal.userId)) {
+    throw new TidelineError(
+      'FORBIDDEN',
+      `a user token may only add activities whose actor is ${principal.userId}`,
+    );
+  }
 }
