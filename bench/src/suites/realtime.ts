@@ -105,7 +105,11 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
   let server: ApiServer | undefined;
   let subscribers: Subscribers | undefined;
   // The feed projector, as a worker runs it; caught up before any subscription opens, so
-  // every watch starts where it stands and the adds below come after.
+  // every watch starts where it stands and the adds below come after. It starts at the
+  // log's end: the earlier suites' events in this database (millions, one checkpoint left
+  // behind by whichever suite ran a projector last) are none of this suite's business, and
+  // replaying them could take minutes on a slow machine.
+  await sql`DELETE FROM consumer_checkpoints WHERE name = 'feeds'`.execute(db);
   const projector: Consumer = createConsumer({
     db,
     connectionString: ctx.connectionString,
