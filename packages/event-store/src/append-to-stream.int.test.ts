@@ -196,6 +196,18 @@ describe('appendToStreams', () => {
     expect(await eventCount(a)).toBe(0);
     expect(await eventCount(b)).toBe(1);
   });
+
+  it('refuses to append in a transaction that has written already, writing nothing', async () => {
+    const stream = newStream();
+    await expect(
+      testDb.db.transaction().execute(async (tx) => {
+        // Any write hands the transaction its id; this one is easy to undo.
+        await sql`SELECT pg_current_xact_id()`.execute(tx);
+        return appendToStreams(tx, [{ streamId: stream, events: [event()] }]);
+      }),
+    ).rejects.toThrow(/first write of its transaction/);
+    expect(await eventCount(stream)).toBe(0);
+  });
 });
 
 describe('the event table', () => {

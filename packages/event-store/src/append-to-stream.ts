@@ -164,16 +164,19 @@ function prepare(append: StreamAppend): PreparedAppend {
  * one order (by hash) so two multi-stream appends cannot deadlock.
  */
 async function lockStreams(tx: QueryExecutorProvider, streamIds: readonly string[]): Promise<void> {
+  // One round trip: taking advisory locks assigns no transaction id, so the id check reads
+  // the same whichever the statement evaluates first (and a failed check rolls the locks
+  // back with the caller's transaction).
   const result = await sql<{ xid: string | null }>`
-    SELECT pg_current_xact_id_if_assigned()::text AS xid`.execute(tx);
+    SELECT pg_current_xact_id_if_assigned()::text AS xid, (
+      SELECT count(pg_advisory_xact_lock(h)) FROM (
+        SELECT DISTINCT hashtextextended('tideline-stream:' || s, 0) AS h
+        FROM unnest(${streamIds}::text[]) AS s ORDER BY 1
+      ) AS ordered
+    ) AS locked`.execute(tx);
   if (result.rows[0]?.xid) {
     throw new Error('appending must be the first write of its transaction');
   }
-  await sql`
-    SELECT count(pg_advisory_xact_lock(h)) FROM (
-      SELECT DISTINCT hashtextextended('tideline-stream:' || s, 0) AS h
-      FROM unnest(${streamIds}::text[]) AS s ORDER BY 1
-    ) AS ordered`.execute(tx);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   toStoredActivity,
 } from '@tideline/domain';
 import { appendToStream, type Position, positionOfRow } from '@tideline/event-store';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { feedStream } from '../streams.js';
 import { type CommandContext, metadataOf } from './command-context.js';
 import { nameBasedEventId } from './event-id.js';
@@ -102,15 +102,7 @@ async function appendPlanned(
   context: CommandContext,
 ): Promise<AddedActivity[]> {
   return db.transaction().execute(async (tx) => {
-    const existing = await sql<{
-      event_id: string;
-      data: StoredActivity;
-      transaction_id: string;
-      position: number;
-    }>`
-      SELECT event_id, data, transaction_id::text AS transaction_id, position FROM events
-      WHERE event_id = ANY(${planned.map((p) => p.eventId)}::uuid[])`.execute(tx);
-    const originals = new Map(existing.rows.map((row) => [row.event_id, row]));
+    const originals = await findOriginals(tx, planned);
     // Within one batch, a repeated (foreignId, time) is the same activity too.
     const fresh = new Map<string, Planned>();
     for (const item of planned) {
@@ -149,6 +141,30 @@ async function appendPlanned(
       return { activity: chosen.activity, position: appended.position, created: first };
     });
   });
+}
+
+interface Original {
+  event_id: string;
+  data: StoredActivity;
+  transaction_id: string;
+  position: number;
+}
+
+/**
+ * The stored events of activities added before, by event id. Only an activity with a
+ * foreignId has an event id an earlier add could have used (the others' are random), so
+ * most adds need not look.
+ */
+async function findOriginals(
+  tx: QueryExecutorProvider,
+  planned: readonly Planned[],
+): Promise<Map<string, Original>> {
+  const ids = planned.filter((p) => p.activity.foreignId !== undefined).map((p) => p.eventId);
+  if (ids.length === 0) return new Map();
+  const existing = await sql<Original>`
+    SELECT event_id, data, transaction_id::text AS transaction_id, position FROM events
+    WHERE event_id = ANY(${ids}::uuid[])`.execute(tx);
+  return new Map(existing.rows.map((row) => [row.event_id, row]));
 }
 
 /** Signals that another add of the same activities committed while this one ran. */
