@@ -1,5 +1,12 @@
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium } from 'playwright-core';
+
+/** Screenshots the browser tests take, kept as test artifacts (git-ignored). */
+export const artifacts = fileURLToPath(new URL('../test-artifacts/e2e/', import.meta.url));
+
+/** How long a condition may take to hold in a browser test: generous, since CI shares two cores. */
+export const DEADLINE_MS = 15_000;
 
 /** Debian's Chromium (`apt-get install chromium`); .ci/run installs it when missing. */
 export const CHROMIUM = '/usr/bin/chromium';

@@ -1,16 +1,9 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { accessibilityViolations } from './accessibility';
-import { launchChromium } from './browser';
+import { artifacts, DEADLINE_MS, launchChromium } from './browser';
 import { startDemoStack } from './demo-stack';
-
-/** Screenshots of each step, kept as test artifacts (git-ignored). */
-const artifacts = fileURLToPath(new URL('../test-artifacts/e2e/', import.meta.url));
-
-/** How long a condition may take to hold: generous, since CI shares two cores. */
-const DEADLINE_MS = 15_000;
 
 /** Waits until the locator is visible (Playwright polls; fails after the deadline). */
 const shown = (locator: Locator) => locator.waitFor({ state: 'visible', timeout: DEADLINE_MS });

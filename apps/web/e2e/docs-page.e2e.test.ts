@@ -1,15 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from '@tideline/server/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from './browser';
-
-/** Screenshots of the page, kept as test artifacts (git-ignored). */
-const artifacts = fileURLToPath(new URL('../test-artifacts/e2e/', import.meta.url));
-
-/** How long a condition may take to hold: generous, since CI shares two cores. */
-const DEADLINE_MS = 15_000;
+import { artifacts, DEADLINE_MS, launchChromium } from './browser';
 
 /**
  * Where the page is opened. Swagger UI behaves differently on `localhost` and `127.0.0.1`

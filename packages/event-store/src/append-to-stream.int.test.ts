@@ -201,7 +201,7 @@ describe('appendToStreams', () => {
     const stream = newStream();
     await expect(
       testDb.db.transaction().execute(async (tx) => {
-        // Any write hands the transaction its id; this one is easy to undo.
+        // Gives the transaction its id, as any earlier write would.
         await sql`SELECT pg_current_xact_id()`.execute(tx);
         return appendToStreams(tx, [{ streamId: stream, events: [event()] }]);
       }),
