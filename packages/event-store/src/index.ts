@@ -33,7 +33,13 @@ export {
   type RetryPolicy,
 } from './process-batch.js';
 export type { Projection, ProjectionContext } from './projection.js';
-export { hasWithheldEvents, type ReadAllOptions, type ReadAllResult, readAll } from './read-all.js';
+export {
+  hasEventAt,
+  hasWithheldEvents,
+  type ReadAllOptions,
+  type ReadAllResult,
+  readAll,
+} from './read-all.js';
 export { type ReadStreamOptions, readStream } from './read-stream.js';
 export type * from './schema.js';
 export type { EventMetadata, NewEvent, StoredEvent } from './stored-event.js';

@@ -5,8 +5,8 @@ import { appendToStream } from './append-to-stream.js';
 import { readCheckpoint } from './checkpoints.js';
 import { type Consumer, createConsumer } from './consumer.js';
 import { createEventStore, type EventStore } from './event-store.js';
-import { START } from './position.js';
-import { hasWithheldEvents, readAll, readAllQuery } from './read-all.js';
+import { decodePosition, encodePosition, START } from './position.js';
+import { hasEventAt, hasWithheldEvents, readAll, readAllQuery } from './read-all.js';
 import {
   createTestDatabase,
   deliveries,
@@ -109,6 +109,22 @@ describe('reading all events in global order', () => {
       { message: 'the later event to be delivered' },
     );
     expect(seen.map((d) => d.position)).toEqual([later.position]);
+  });
+
+  it('tells the position of an event of the log from one that is not', async () => {
+    const kept = await store.appendToStream('at-kept', recorded('kept'));
+    const doomed = await testDb.db.startTransaction().execute();
+    const gone = await appendToStream(doomed, 'at-doomed', recorded('doomed'));
+    await doomed.rollback().execute();
+    const parts = decodePosition(kept.position);
+    if (!parts) throw new Error('a position');
+
+    expect(await hasEventAt(testDb.db, kept.position)).toBe(true);
+    expect(await hasEventAt(testDb.db, gone.position)).toBe(false);
+    expect(await hasEventAt(testDb.db, START)).toBe(false);
+    // Same transaction, a sequence number no event has.
+    const beside = encodePosition({ ...parts, sequence: parts.sequence + 1_000_000n });
+    expect(await hasEventAt(testDb.db, beside)).toBe(false);
   });
 
   it('polls with an index scan and no sort', async () => {

@@ -93,3 +93,22 @@ export async function hasEventsAfter(
     ) AS found`.execute(executor);
   return result.rows[0]?.found ?? false;
 }
+
+/**
+ * Whether an event of the log stands at `position`: every id a reader was ever given is
+ * one (or `START`), so a position that is not is foreign to this log.
+ */
+export async function hasEventAt(
+  executor: QueryExecutorProvider,
+  position: Position,
+): Promise<boolean> {
+  const parts = decodePosition(position);
+  if (!parts) throw new RangeError(`${position} is not a position`);
+  const result = await sql<{ found: boolean }>`
+    SELECT EXISTS (
+      SELECT 1 FROM events
+      WHERE position = ${parts.sequence.toString()}::bigint
+        AND transaction_id = ${parts.transactionId.toString()}::xid8
+    ) AS found`.execute(executor);
+  return result.rows[0]?.found ?? false;
+}

@@ -26,6 +26,7 @@ export { processFanoutJob } from './process-fanout-job.js';
 export {
   type FeedSince,
   feedChangesAfter,
+  readEdgesAtCheckpoint,
   readFeedChanges,
 } from './read-model/feed-changes-after.js';
 export { contentPage, type Entry, edgesFrom } from './read-model/feed-queries.js';

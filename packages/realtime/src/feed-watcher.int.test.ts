@@ -12,6 +12,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedBus, type FeedBus } from './feed-bus.js';
 import { createFeedWatcher, type FeedWatcher, type WatchMessage } from './feed-watcher.js';
+import { watchInBackground as watchUntilStopped } from './testing/watch-in-background.js';
 
 let h: FeedHarness;
 let bus: FeedBus;
@@ -36,29 +37,11 @@ afterAll(async () => {
   await h.destroy();
 });
 
-/** Runs a watch in the background, collecting what it yields until stopped. */
+/** A background watch on the shared watcher, aborted after each test. */
 function watchInBackground(feed: string, lastEventId?: string) {
-  const controller = new AbortController();
-  open.push(controller);
-  const got: WatchMessage[] = [];
-  let failure: unknown;
-  const done = (async () => {
-    for await (const message of watcher.watch(feed, { lastEventId, signal: controller.signal })) {
-      got.push(message);
-    }
-  })().catch((error: unknown) => {
-    failure = error;
-  });
-  return {
-    got,
-    failure: () => failure,
-    /** Messages other than the opening `feed.watching`. */
-    changes: () => got.filter((m) => m.type !== 'feed.watching'),
-    async stop() {
-      controller.abort();
-      await done;
-    },
-  };
+  const watch = watchUntilStopped(watcher, feed, lastEventId);
+  open.push(watch.controller);
+  return watch;
 }
 
 const post = (actor: string, object: string, extra: Partial<{ to: string[] }> = {}) =>

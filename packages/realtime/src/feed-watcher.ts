@@ -1,12 +1,13 @@
 import { type Feed, findFeedGroup, parseFeed, TidelineError } from '@tideline/domain';
-import { isPosition } from '@tideline/event-store';
+import { hasEventAt, isPosition } from '@tideline/event-store';
 import {
   createAggregatedReader,
-  edgesFrom,
   type FeedMessage,
   type FeedsConfig,
   feedMessages,
+  readEdgesAtCheckpoint,
   readFeedChanges,
+  waitForFeedProjection,
 } from '@tideline/fanout';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -39,6 +40,12 @@ export interface FeedWatcherDeps {
   redis?: Redis;
   /** Told about each such rebuild (logs, tests). */
   onRegenerated?: (feed: Feed, error?: unknown) => void;
+  /**
+   * How long a watch resuming after a `lastEventId` the projector has published but not yet
+   * committed (its batch is being retried) waits for it before SERVICE_UNAVAILABLE.
+   * Default 5000 ms.
+   */
+  resumeWaitMs?: number;
 }
 
 export interface WatchOptions {
@@ -112,6 +119,24 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     return { ...message, unseen: page.unseen ?? 0, unread: page.unread ?? 0 };
   }
 
+  /**
+   * Where a watch starts — after the given id, or where the projector stands — and the
+   * watched feed's edges at that point or later (then the follows and unfollows between are
+   * in the backfill). The edges are read with the checkpoint, not before it: a client may
+   * have been sent a message of a batch that had not committed yet (the projector publishes
+   * before it commits), and a follow in that batch must be among them. An id the log has
+   * but the projector has not applied (its batch was rolled back and is being retried) is
+   * waited for; an id foreign to the log starts from where the projector stands.
+   */
+  async function start(feed: Feed, lastEventId: string | null | undefined) {
+    const given = lastEventId != null && isPosition(lastEventId) ? lastEventId : undefined;
+    const at = await readEdgesAtCheckpoint(db, feed);
+    if (given === undefined || given <= at.upTo) return { from: given ?? at.upTo, edges: at.edges };
+    if (!(await hasEventAt(db, given))) return { from: at.upTo, edges: at.edges };
+    await waitForFeedProjection(db, given, deps.resumeWaitMs ?? 5000, 'lastEventId');
+    return { from: given, edges: (await readEdgesAtCheckpoint(db, feed)).edges };
+  }
+
   async function* watch(feed: Feed, options: WatchOptions = {}): AsyncGenerator<WatchMessage> {
     const { signal } = options;
     const kind = findFeedGroup(config.groups, parseFeed(feed).group)?.kind ?? 'flat';
@@ -130,10 +155,10 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
 
     /**
      * Backfill after `after`, a page of at most `bufferMax` log events (more pages follow
-     * as the watch gets through them); without `after` only where the projector stands.
+     * as the watch gets through them).
      */
-    const catchUp = async (after: string | undefined) => {
-      const ranges = after === undefined ? [] : followed.ranges(after);
+    const catchUp = async (after: string) => {
+      const ranges = followed.ranges(after);
       const { upTo, changes, complete } = await readFeedChanges(db, ranges, {
         maxEvents: deps.bufferMax,
       });
@@ -149,16 +174,8 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     startWarmth();
     try {
       stopOwn = await bus.subscribe(feed, listener);
-      // Where the watch starts: the given id, or where the projector stands — read before the
-      // edges, so a follow projected meanwhile is in the edges or after the start (then in
-      // the backfill below), never lost between an older edge list and a newer start.
-      const given = options.lastEventId;
-      const from = given != null && isPosition(given) ? given : (await catchUp(undefined)).upTo;
-      await Promise.all(
-        (await edgesFrom(db, feed)).map((edge) =>
-          followed.follow(edge.target, edge.followedPosition),
-        ),
-      );
+      const { from, edges } = await start(feed, options.lastEventId);
+      await Promise.all(edges.map((edge) => followed.follow(edge.target, edge.followedPosition)));
       // Today's edges, as they were at `from`: the follows and unfollows since.
       const edgeChanges = await readFeedChanges(db, [{ feed, after: from }], {
         eventTypes: ['FeedFollowed', 'FeedUnfollowed'],

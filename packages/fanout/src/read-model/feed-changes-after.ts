@@ -2,6 +2,7 @@ import type { ActivityAddedData, Feed, FeedMarkedData, StoredActivity } from '@t
 import { decodePosition, readCheckpoint, START } from '@tideline/event-store';
 import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { REGENERATION_LOCK } from '../redis/regeneration-lock.js';
+import { type EdgeRow, edgesFrom } from './feed-queries.js';
 import type { BatchChange } from './record-batch.js';
 
 /** A feed whose changes are wanted, and the position after which they are. */
@@ -58,6 +59,26 @@ export async function readFeedChanges(
     const checkpoint = (await readCheckpoint(tx, 'feeds')) ?? START;
     const read = await feedChangesAfter(tx, feeds, checkpoint, options);
     return { upTo: read.through ?? checkpoint, changes: read.changes, complete: !read.through };
+  });
+}
+
+/**
+ * The feeds `source` follows as the projector's checkpoint has them, read with it under
+ * the regeneration lock (shared): a batch in progress — which may have published already —
+ * commits first, and none starts meanwhile, so `edges` are exactly those at `upTo`. A
+ * watch that starts from a position at or before `upTo` misses no follow in between.
+ *
+ * @example
+ * const { upTo, edges } = await readEdgesAtCheckpoint(db, 'timeline:ana');
+ */
+export async function readEdgesAtCheckpoint(
+  db: Kysely<unknown>,
+  source: Feed,
+): Promise<{ upTo: string; edges: EdgeRow[] }> {
+  return db.transaction().execute(async (tx) => {
+    await sql`SELECT pg_advisory_xact_lock_shared(${REGENERATION_LOCK})`.execute(tx);
+    const upTo = (await readCheckpoint(tx, 'feeds')) ?? START;
+    return { upTo, edges: await edgesFrom(tx, source) };
   });
 }
 

@@ -6,6 +6,7 @@ import type { Kysely } from 'kysely';
  * Read-your-writes: returns once the feed projector has applied the write that returned
  * `minPosition`, or throws SERVICE_UNAVAILABLE after `waitMs` (the projector is behind or
  * down; the read would not show that write). A malformed position is VALIDATION_FAILED.
+ * `field` names the position in those errors (a watch resumes after `lastEventId`).
  *
  * @example
  * await waitForFeedProjection(db, position, 5000);
@@ -14,13 +15,14 @@ export async function waitForFeedProjection(
   db: Kysely<unknown>,
   minPosition: string,
   waitMs: number,
+  field = 'minPosition',
 ): Promise<void> {
   if (!isPosition(minPosition)) {
     throw new TidelineError(
       'VALIDATION_FAILED',
-      'minPosition: must be a position returned by a write',
+      `${field}: must be a position returned by a write`,
       {
-        fields: [{ path: 'minPosition', message: 'must be a position returned by a write' }],
+        fields: [{ path: field, message: 'must be a position returned by a write' }],
       },
     );
   }
@@ -31,7 +33,7 @@ export async function waitForFeedProjection(
     if (Date.now() > deadline) {
       throw new TidelineError(
         'SERVICE_UNAVAILABLE',
-        'the feed projection has not caught up with minPosition yet; retry shortly',
+        `the feed projection has not caught up with ${field} yet; retry shortly`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
