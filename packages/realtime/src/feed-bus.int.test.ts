@@ -97,4 +97,37 @@ describe('feed bus', () => {
     await publish('notification:ana', 'after');
     await waitFor(async () => got.includes('after'), { message: 'a message after the restart' });
   });
+
+  it('drops what arrives after a loss until listeners are told to catch up', async () => {
+    const subscriber = new Redis(redisServer.url, { maxRetriesPerRequest: null });
+    subscriber.on('error', () => {});
+    // Hold the PING that confirms the resubscription, so a message can come in between.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ping = subscriber.ping.bind(subscriber);
+    Object.assign(subscriber, { ping: async () => held.then(() => ping()) });
+    const bus = createFeedBus(subscriber, prefix);
+    buses.push(bus);
+    const got: string[] = [];
+    const told: number[] = [];
+    bus.onResubscribed(() => told.push(got.length));
+    await bus.subscribe('user:kim', (_feed, m) => got.push(m));
+
+    await publisher.client('KILL', 'TYPE', 'pubsub');
+    await waitFor(async () => (await subscriptions('user:kim')) === 1, {
+      timeoutMs: 15_000,
+      message: 'the channel subscribed again',
+    });
+    // Delivered to the new connection before the PING's reply: after the gap, and before
+    // the listeners know of it.
+    expect(await publish('user:kim', 'before-told')).toBe(1);
+    release();
+    await waitFor(async () => told.length === 1, { message: 'the catch-up call' });
+    await publish('user:kim', 'after-told');
+    await waitFor(async () => got.includes('after-told'), { message: 'a message after the call' });
+    expect(got).toEqual(['after-told']);
+    expect(told).toEqual([0]);
+  });
 });

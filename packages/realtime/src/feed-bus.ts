@@ -15,7 +15,9 @@ export interface FeedBus {
   /**
    * Called each time the subscriber connection is back after a loss, once Redis has
    * confirmed every channel again: messages published meanwhile are gone, so listeners
-   * must catch up from the source of truth.
+   * must catch up from the source of truth. Feed messages that arrive between the loss and
+   * this call are dropped too: they came after the gap, and a listener that took one first
+   * would move past what the gap lost; the catch-up that follows covers them.
    */
   onResubscribed(listener: () => void): () => void;
   /**
@@ -67,6 +69,7 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
       for (const listener of keyListeners) listener(event, message);
       return;
     }
+    if (lost) return;
     const set = listeners.get(channel);
     if (set === undefined) return;
     const feed = channel.slice(feedChannel(prefix, '').length);
@@ -77,11 +80,12 @@ export function createFeedBus(subscriber: Redis, prefix: string): FeedBus {
   });
   subscriber.on('ready', () => {
     if (!lost) return;
-    lost = false;
     // ioredis re-sends SUBSCRIBE for every channel before 'ready'; PING waits for the acks.
     void subscriber
       .ping()
       .then(() => {
+        if (!lost) return;
+        lost = false;
         for (const listener of resubscribed) listener();
       })
       .catch(() => undefined);
