@@ -118,6 +118,29 @@ describe('watching a feed', () => {
     ]);
   });
 
+  it('backfills a follow, an unfollow and a follow again of one feed, each stretch once', async () => {
+    const before = await post('zed', 'z0');
+    const edge = { source: 'timeline:kai', target: 'user:lu' };
+    const first = await follow(h.testDb.db, edge);
+    const p1 = await post('lu', 'p1');
+    const dropped = await unfollow(h.testDb.db, edge);
+    await post('lu', 'p2');
+    const again = await follow(h.testDb.db, edge);
+    const p3 = await post('lu', 'p3');
+    await h.quiesce();
+
+    // Today's edge counts from the second follow; the backfill meets the first one.
+    const kai = watchInBackground('timeline:kai', before.position);
+    await waitFor(() => kai.changes().some((m) => m.id === p3.position), { message: 'p3' });
+    expect(kai.changes().map((m) => [m.type, m.id])).toEqual([
+      ['feed.followed', first.position],
+      ['activity.added', p1.position],
+      ['feed.unfollowed', dropped.position],
+      ['feed.followed', again.position],
+      ['activity.added', p3.position],
+    ]);
+  });
+
   it('misses no follow the projector applies while a watch is starting', async () => {
     await follow(h.testDb.db, { source: 'timeline:fay', target: 'user:gus' });
     await h.quiesce();

@@ -22,8 +22,18 @@ interface Edge {
 export function createFollowedFeeds(feed: Feed, bus: FeedBus, listener: FeedListener) {
   const edges = new Map<Feed, Edge>();
   return {
+    /**
+     * Listens to `target` from `since` on. An edge known already counts from the earlier of
+     * the two: a watch that starts from today's edges meets the follow that preceded an
+     * unfollow and a follow again, and the edge counted from that first follow.
+     */
     async follow(target: Feed, since: string): Promise<void> {
-      if (edges.has(target) || target === feed) return;
+      if (target === feed) return;
+      const known = edges.get(target);
+      if (known !== undefined) {
+        if (known.since > since) known.since = since;
+        return;
+      }
       const edge: Edge = { since };
       edges.set(target, edge);
       const stop = await bus.subscribe(target, listener);
