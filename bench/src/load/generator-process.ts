@@ -9,7 +9,11 @@ import { runOpenLoop } from './open-loop.js';
 const TIMEOUT_MS = 10_000;
 
 // Enough sockets that requests never wait for one unless the server has stopped answering.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+// Free sockets are taken in turn (FIFO), not the last one freed first (Node's default): the
+// requests spread over every open connection, and so over the server processes of a
+// cluster, as many clients' requests would; and no connection idles long enough for the
+// server to close it just as a request is sent on it.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512, scheduling: 'fifo' });
 
 function request(origin: URL, load: HttpLoad, path: string): Promise<number> {
   return new Promise((resolve, reject) => {
