@@ -12,7 +12,6 @@ import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { DRAINING } from './close-http-server.js';
 import { demoRouter } from './demo/demo-routes.js';
@@ -22,6 +21,7 @@ import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
+import { requestLog } from './request-log.js';
 import { restErrorBodies } from './rest-errors.js';
 import { webAppRouter } from './web-app.js';
 
@@ -60,30 +60,7 @@ export function createApp(deps: AppDependencies): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', false);
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id =
-          typeof given === 'string' && /^[A-Za-z0-9_.:-]{1,128}$/.test(given)
-            ? given
-            : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // Tokens sent as SSE connection parameters stay out of the logs.
-      serializers: {
-        req: (req: { url?: string }) => ({
-          ...req,
-          url: req.url?.replace(/connectionParams=[^&]*/, 'connectionParams=[redacted]'),
-        }),
-      },
-      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)$/.test(req.url ?? '') },
-      customLogLevel: (_req, res, error) =>
-        error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
-    }),
-  );
+  app.use(requestLog(logger));
   // Aborted when the HTTP server starts draining (`closeHttpServer`): live streams and
   // subscriptions end at once and their clients resume elsewhere. The server is known
   // from the first request.
@@ -173,10 +150,21 @@ export function createApp(deps: AppDependencies): Express {
       requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
     };
   };
-  const onError = ({ error, path }: { error: TRPCError; path?: string | undefined }) => {
+  const onError = ({
+    error,
+    path,
+    ctx,
+  }: {
+    error: TRPCError;
+    path?: string | undefined;
+    ctx?: ApiContext | undefined;
+  }) => {
     const failure = error.cause;
     if (isTidelineError(failure) && failure.code !== 'INTERNAL') return;
-    logger.error({ err: failure?.cause ?? failure ?? error, procedure: path }, 'request failed');
+    logger.error(
+      { err: failure?.cause ?? failure ?? error, procedure: path, reqId: ctx?.requestId },
+      'request failed',
+    );
   };
 
   app.use(
