@@ -1,3 +1,4 @@
+import { encodePosition } from '@tideline/event-store';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addActivity } from './commands/add-activities.js';
 import { follow, unfollow } from './commands/follow-feeds.js';
@@ -114,6 +115,16 @@ describe('read-your-writes', () => {
     const page = await h.reader.readFeed('timeline:ryw-un', { minPosition: position });
 
     expect(idsOf(page)).toEqual([]);
+  });
+
+  it('given a well-formed minPosition no event of the log has, when read, then it is VALIDATION_FAILED at once', async () => {
+    const foreign = encodePosition({ transactionId: 2n ** 40n, sequence: 1n });
+    await expect(h.reader.readFeed('user:ryw-ana', { minPosition: foreign })).rejects.toMatchObject(
+      {
+        code: 'VALIDATION_FAILED',
+        message: 'minPosition: is not a position of this log',
+      },
+    );
   });
 
   it('given a minPosition that is not a position, when read, then it is VALIDATION_FAILED naming minPosition', async () => {
