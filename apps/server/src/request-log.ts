@@ -14,12 +14,12 @@ const SANE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  * it is sane, else a fresh UUID — sent back as `X-Request-Id` and kept as `req.id` (the
  * tRPC context takes it from there). When the response ends or the client goes away, one
  * JSON line says how it went: `info` below 400, `warn` below 500, `error` from 500 or on a
- * stream error, with pino's standard `req` (tokens sent as SSE `connectionParams`
- * redacted from the URL, the `Authorization` header too) and `res` shapes and `responseTime` in ms. Nothing is built for
- * the line unless its level is enabled, and the `Authorization` header never goes into it
-(API keys and user tokens stay out of the logs). pino-http, used before, made a serialized child
- * logger for every request whatever the level, and at 1,000 reads/s that garbage alone
- * took the REST read's p99 from about 12 to 20 ms (bench, `docs/api.md` "Performance").
+ * stream error, with pino's standard `req` and `res` shapes and `responseTime` in ms. The
+ * `Authorization` header and tokens sent as SSE `connectionParams` are redacted, so API
+ * keys and user tokens stay out of the logs. Nothing is built for a line whose level is
+ * off: pino-http, used before, made a serialized child logger for every request whatever
+ * the level, and at 1,000 reads/s that garbage alone added several ms to the REST read's
+ * p99 (bench; `docs/api.md`, "Performance").
  *
  * @example
  * app.use(requestLog(logger));
