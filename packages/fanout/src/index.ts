@@ -37,7 +37,7 @@ export {
   type RefreshResult,
   refreshAuthorEntries,
 } from './read-model/refresh-author-entries.js';
-export { waitForFeedProjection } from './read-model/wait-for-projection.js';
+export { awaitFeedProjection, waitForFeedProjection } from './read-model/wait-for-projection.js';
 export { dropFeedKeys } from './redis/drop-feed-keys.js';
 export { type FeedMessage, feedChannel, feedMessages } from './redis/feed-messages.js';
 export { feedKeys } from './redis/keys.js';

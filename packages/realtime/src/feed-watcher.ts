@@ -1,13 +1,13 @@
 import { type Feed, findFeedGroup, parseFeed, TidelineError } from '@tideline/domain';
-import { hasEventAt, isPosition } from '@tideline/event-store';
+import { isPosition } from '@tideline/event-store';
 import {
+  awaitFeedProjection,
   createAggregatedReader,
   type FeedMessage,
   type FeedsConfig,
   feedMessages,
   readEdgesAtCheckpoint,
   readFeedChanges,
-  waitForFeedProjection,
 } from '@tideline/fanout';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
@@ -132,8 +132,8 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     const given = lastEventId != null && isPosition(lastEventId) ? lastEventId : undefined;
     const at = await readEdgesAtCheckpoint(db, feed);
     if (given === undefined || given <= at.upTo) return { from: given ?? at.upTo, edges: at.edges };
-    if (!(await hasEventAt(db, given))) return { from: at.upTo, edges: at.edges };
-    await waitForFeedProjection(db, given, deps.resumeWaitMs ?? 5000, 'lastEventId');
+    const reached = await awaitFeedProjection(db, given, deps.resumeWaitMs ?? 5000, 'lastEventId');
+    if (reached === 'foreign') return { from: at.upTo, edges: at.edges };
     return { from: given, edges: (await readEdgesAtCheckpoint(db, feed)).edges };
   }
 

@@ -1,5 +1,5 @@
 import { TidelineError } from '@tideline/domain';
-import { hasEventAt, isPosition, readCheckpoint } from '@tideline/event-store';
+import { hasEventAt, isPosition, type Position, readCheckpoint } from '@tideline/event-store';
 import type { Kysely } from 'kysely';
 
 /**
@@ -7,7 +7,7 @@ import type { Kysely } from 'kysely';
  * `minPosition`, or throws SERVICE_UNAVAILABLE after `waitMs` (the projector is behind or
  * down; the read would not show that write). A malformed position, or one ahead of the
  * projector that no event of the log has (another deployment's), is VALIDATION_FAILED.
- * `field` names the position in those errors (a watch resumes after `lastEventId`).
+ * `field` names the position in those errors.
  *
  * @example
  * await waitForFeedProjection(db, position, 5000);
@@ -27,17 +27,36 @@ export async function waitForFeedProjection(
       },
     );
   }
+  if ((await awaitFeedProjection(db, minPosition, waitMs, field)) === 'foreign') {
+    throw new TidelineError('VALIDATION_FAILED', `${field}: is not a position of this log`, {
+      fields: [{ path: field, message: 'is not a position of this log' }],
+    });
+  }
+}
+
+/**
+ * Waits until the feed projector has applied `position`: `applied`; or, when the projector
+ * is behind it and no event of the log stands there (every position a client was given is
+ * one), `foreign` at once, as it would be waited for in vain. Throws SERVICE_UNAVAILABLE
+ * (naming `field`) after `waitMs`.
+ *
+ * @example
+ * if ((await awaitFeedProjection(db, lastEventId, 5000, 'lastEventId')) === 'foreign') …
+ */
+export async function awaitFeedProjection(
+  db: Kysely<unknown>,
+  position: Position,
+  waitMs: number,
+  field: string,
+): Promise<'applied' | 'foreign'> {
   const deadline = Date.now() + waitMs;
-  for (let first = true; ; first = false) {
+  const applied = async () => {
     const checkpoint = await readCheckpoint(db, 'feeds');
-    if (checkpoint !== undefined && checkpoint >= minPosition) return;
-    // Ahead of the projector: a write's position is in the log (it was committed before it
-    // was returned); one that is not would be waited for in vain.
-    if (first && !(await hasEventAt(db, minPosition))) {
-      throw new TidelineError('VALIDATION_FAILED', `${field}: is not a position of this log`, {
-        fields: [{ path: field, message: 'is not a position of this log' }],
-      });
-    }
+    return checkpoint !== undefined && checkpoint >= position;
+  };
+  if (await applied()) return 'applied';
+  if (!(await hasEventAt(db, position))) return 'foreign';
+  while (!(await applied())) {
     if (Date.now() > deadline) {
       throw new TidelineError(
         'SERVICE_UNAVAILABLE',
@@ -46,4 +65,5 @@ export async function waitForFeedProjection(
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  return 'applied';
 }
