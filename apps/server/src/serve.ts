@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { createApp } from './app.js';
 import { closeHttpServer } from './close-http-server.js';
 import type { ServerEnv } from './env.js';
+import { createHttpServer } from './http-server.js';
 import { createMetrics } from './metrics.js';
 import { createServerRedis } from './redis-client.js';
 import { defaultWebAppDir } from './web-app.js';
@@ -50,7 +51,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
   }
   if (env.DEMO) logger.warn('DEMO=1: /demo/token mints user tokens for the demo users');
   const metrics = createMetrics({ db: feedsDb, redis, config, watchStats: api.watchStats });
-  const server = createApp({
+  const app = createApp({
     db,
     redis,
     logger,
@@ -60,7 +61,8 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     keepAliveSeconds: env.WATCH_KEEPALIVE_SECONDS,
     webAppDir: defaultWebAppDir,
     demo: env.DEMO && env.JWT_SECRET !== undefined ? { jwtSecret: env.JWT_SECRET } : undefined,
-  }).listen(env.PORT);
+  });
+  const server = createHttpServer(app).listen(env.PORT);
   const closeWebSockets = attachWebSockets(server, api, logger);
   server.on('error', (error) => {
     logger.fatal({ err: error, port: env.PORT }, 'cannot listen');

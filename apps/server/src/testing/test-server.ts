@@ -10,6 +10,7 @@ import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { createApp } from '../app.js';
 import { closeHttpServer } from '../close-http-server.js';
+import { createHttpServer } from '../http-server.js';
 import { createMetrics } from '../metrics.js';
 import { createServerRedis } from '../redis-client.js';
 import { attachWebSockets } from '../websocket.js';
@@ -90,7 +91,7 @@ export async function startTestServer(
     config: harness.config,
     watchStats: api.watchStats,
   });
-  const server: Server = createApp({
+  const app = createApp({
     db: db as unknown as Kysely<EventStoreTables>,
     redis,
     logger,
@@ -102,7 +103,8 @@ export async function startTestServer(
     ...(options.keepAliveSeconds === undefined
       ? {}
       : { keepAliveSeconds: options.keepAliveSeconds }),
-  }).listen(0, '127.0.0.1');
+  });
+  const server: Server = createHttpServer(app).listen(0, '127.0.0.1');
   const closeWebSockets = attachWebSockets(server, api, logger);
   await new Promise((resolve) => server.once('listening', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
