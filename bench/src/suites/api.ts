@@ -37,7 +37,7 @@ import type { FanoutSuiteContext } from './fanout.js';
 import { generateGraph, threshold } from './fanout-data.js';
 import { deleteKeys } from './fanout-util.js';
 
-/** Server processes of the 1,000 req/s read figure (one per core of the bench machine). */
+/** Server processes of the second 1,000 req/s read run (one per core of the bench machine). */
 const CLUSTER_PROCESSES = 2;
 
 function reportProblems(server: ApiServer, progress: (line: string) => void): void {
@@ -193,7 +193,11 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
 
     reportProblems(api, progress);
 
-    const at = `${READ_RATE} req/s (REST, ${CLUSTER_PROCESSES} server processes, open loop, 20 fan-out-on-read + 200 other followees, page ${PAGE})`;
+    // The targets go with the server as it starts by default (SERVER_PROCESSES=1): on two
+    // cores shared with Redis, PostgreSQL and the load generator, a second server process
+    // adds no CPU, only a second heap and the primary's hand-off. Both are reported.
+    const at = `${READ_RATE} req/s (REST, one server process, open loop, 20 fan-out-on-read + 200 other followees, page ${PAGE})`;
+    const clusterAt = `${READ_RATE} req/s, ${CLUSTER_PROCESSES} server processes`;
     const compare = `read p50 at ${COMPARE_RATE} req/s`;
     const ms = (name: string, value: number): Figure => ({
       name,
@@ -208,31 +212,34 @@ export async function apiSuite(ctx: FanoutSuiteContext): Promise<Figure[]> {
       better: 'lower',
       target: 0,
     });
+    const rate = (name: string, value: number): Figure => ({
+      name,
+      value,
+      unit: 'req/s',
+      better: 'higher',
+    });
     const figures: Figure[] = [
-      { ...ms(`timeline read p50 at ${at}`, read.p50), target: 3 },
-      { ...ms(`timeline read p99 at ${at}`, read.p99), target: 15 },
-      ms(
-        `timeline read max at ${READ_RATE} req/s (REST, ${CLUSTER_PROCESSES} processes)`,
-        read.max,
+      { ...ms(`timeline read p50 at ${at}`, readOne.p50), target: 3 },
+      { ...ms(`timeline read p99 at ${at}`, readOne.p99), target: 15 },
+      ms(`timeline read max at ${READ_RATE} req/s (REST, one server process)`, readOne.max),
+      rate(
+        `timeline read achieved rate, ${READ_RATE} req/s offered (REST, one server process)`,
+        readOne.achievedRate,
       ),
-      {
-        name: `timeline read achieved rate, ${READ_RATE} req/s offered (REST, ${CLUSTER_PROCESSES} processes)`,
-        value: read.achievedRate,
-        unit: 'req/s',
-        better: 'higher',
-      },
       count(
-        `timeline read failures at ${READ_RATE} req/s (${CLUSTER_PROCESSES} processes; errors incl. 10 s timeouts + non-2xx)`,
+        `timeline read failures at ${READ_RATE} req/s (one server process; errors incl. 10 s timeouts + non-2xx)`,
+        failures(readOne),
+      ),
+      ms(`timeline read p50 at ${clusterAt}`, read.p50),
+      ms(`timeline read p99 at ${clusterAt}`, read.p99),
+      rate(
+        `timeline read achieved rate, ${READ_RATE} req/s offered, ${CLUSTER_PROCESSES} server processes`,
+        read.achievedRate,
+      ),
+      count(
+        `timeline read failures at ${clusterAt} (errors incl. 10 s timeouts + non-2xx)`,
         failures(read),
       ),
-      ms(`timeline read p50 at ${READ_RATE} req/s, one server process`, readOne.p50),
-      ms(`timeline read p99 at ${READ_RATE} req/s, one server process`, readOne.p99),
-      {
-        name: `timeline read achieved rate, ${READ_RATE} req/s offered, one server process`,
-        value: readOne.achievedRate,
-        unit: 'req/s',
-        better: 'higher',
-      },
       ms(`${compare}: in-process call (createCaller)`, compared.inProcess),
       ms(`${compare}: tRPC over HTTP (httpBatchLink URL)`, compared.trpc),
       ms(`${compare}: REST`, compared.rest),
