@@ -1,4 +1,4 @@
-import { type Position, positionOfRow } from '@tideline/event-store';
+import { decodePosition, type Position, readHead } from '@tideline/event-store';
 import { type Kysely, sql } from 'kysely';
 
 /**
@@ -171,13 +171,11 @@ export async function generateGraph(
   shape: GraphShape,
   progress: (message: string) => void,
 ): Promise<{ before: Position; events: number }> {
-  const head = await sql<{ transaction_id: string; position: number }>`
-    SELECT transaction_id::text AS transaction_id, position FROM events
-    ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(db);
-  const first = head.rows[0];
-  const before = first ? positionOfRow(first) : ('0'.repeat(32) as Position);
+  const before = await readHead(db);
+  const head = decodePosition(before);
+  if (!head) throw new Error(`${before} is not a position`);
   const afterHead = sql`(transaction_id, position) >
-    (${first?.transaction_id ?? '0'}::xid8, ${first?.position ?? 0}::bigint)`;
+    (${head.transactionId.toString()}::xid8, ${head.sequence.toString()}::bigint)`;
 
   // ULID layout: 10 characters of time, then 16 of "randomness" (here derived from i).
   await sql

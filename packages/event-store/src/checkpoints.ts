@@ -1,5 +1,6 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
 import { decodePosition, type Position, positionOfRow, START } from './position.js';
+import { readHead } from './read-all.js';
 
 /** Where a consumer with no stored checkpoint begins. */
 export type StartFrom = 'beginning' | 'end' | Position;
@@ -84,11 +85,7 @@ export async function countEventsAfter(
 async function initialPosition(tx: QueryExecutorProvider, startFrom: StartFrom): Promise<Position> {
   if (startFrom === 'beginning') return START;
   if (startFrom !== 'end') return startFrom;
-  const result = await sql<{ transaction_id: string; position: number }>`
-    SELECT transaction_id::text AS transaction_id, position FROM events
-    ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(tx);
-  const row = result.rows[0];
-  return row ? positionOfRow(row) : START;
+  return readHead(tx);
 }
 
 /**
@@ -99,11 +96,8 @@ async function initialPosition(tx: QueryExecutorProvider, startFrom: StartFrom):
  * if (await hasCaughtUp(db, 'feeds')) reportReady();
  */
 export async function hasCaughtUp(executor: QueryExecutorProvider, name: string): Promise<boolean> {
-  const head = await sql<{ transaction_id: string; position: number }>`
-    SELECT transaction_id::text AS transaction_id, position FROM events
-    ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(executor);
-  const row = head.rows[0];
-  if (!row) return true;
+  const head = await readHead(executor);
+  if (head === START) return true;
   const checkpoint = await readCheckpoint(executor, name);
-  return checkpoint !== undefined && checkpoint >= positionOfRow(row);
+  return checkpoint !== undefined && checkpoint >= head;
 }

@@ -39,6 +39,7 @@ export {
   type ReadAllOptions,
   type ReadAllResult,
   readAll,
+  readHead,
 } from './read-all.js';
 export { type ReadStreamOptions, readStream } from './read-stream.js';
 export type * from './schema.js';

@@ -1,5 +1,5 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
-import { decodePosition, type Position } from './position.js';
+import { decodePosition, type Position, positionOfRow, START } from './position.js';
 import { type EventRow, eventColumns, type StoredEvent, toStoredEvent } from './stored-event.js';
 
 export interface ReadAllOptions {
@@ -43,6 +43,30 @@ export async function readAll(
     );
   const events = result.rows.map(toStoredEvent);
   return { events, next: events[events.length - 1]?.position ?? after };
+}
+
+/**
+ * The position of the newest event in global order, or `START` when the log is empty.
+ * `fenced`: the newest one `readAll` would return now, which sits behind the newest row
+ * while an older transaction is still open.
+ *
+ * @example
+ * const head = await readHead(db);
+ */
+export async function readHead(
+  executor: QueryExecutorProvider,
+  options: { fenced?: boolean } = {},
+): Promise<Position> {
+  const fence = options.fenced
+    ? sql`WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())`
+    : sql``;
+  // ORDER BY names the table's columns: a bare `transaction_id` would be the text the
+  // select list makes of it, and '99999' sorts after '100000'.
+  const result = await sql<{ transaction_id: string; position: number }>`
+    SELECT transaction_id::text AS transaction_id, position FROM events ${fence}
+    ORDER BY events.transaction_id DESC, events.position DESC LIMIT 1`.execute(executor);
+  const row = result.rows[0];
+  return row ? positionOfRow(row) : START;
 }
 
 /** The poll query, shared with the EXPLAIN test. */

@@ -1,11 +1,4 @@
-import {
-  type Position,
-  positionOfRow,
-  readAll,
-  START,
-  type StoredEvent,
-} from '@tideline/event-store';
-import { type Kysely, sql } from 'kysely';
+import { readAll, readHead, START, type StoredEvent } from '@tideline/event-store';
 import pg from 'pg';
 import { connectDatabase } from '../connections.js';
 import type { Target } from '../env.js';
@@ -42,7 +35,10 @@ export async function tailEvents(target: Target, options: TailOptions, output: O
   try {
     await listener.connect();
     await listener.query('LISTEN tideline_events');
-    let after = options.from === 'start' ? START : await headPosition(db);
+    // `--from end`: the newest event `readAll` would return now. While an older transaction
+    // is open (xids are cluster-wide) that sits behind the newest row, so a few earlier
+    // events may print, but none is missed.
+    let after = options.from === 'start' ? START : await readHead(db, { fenced: true });
     options.onReady?.();
     while (!options.signal?.aborted) {
       const page = await readAll(db, { after, limit: 500 });
@@ -73,18 +69,4 @@ export async function tailEvents(target: Target, options: TailOptions, output: O
 /** `<position> <type> <stream>@<version> <data>`: one event per line. */
 export function formatEvent(event: StoredEvent): string {
   return `${event.position} ${event.type} ${event.streamId}@${event.streamVersion} ${JSON.stringify(event.data)}`;
-}
-
-/**
- * The position of the newest event `readAll` would return now: where `--from end` starts.
- * Gap-safe like `readAll`: while an older transaction is open (xids are cluster-wide) the
- * head sits behind the newest row, so a few earlier events may print, but none is missed.
- */
-async function headPosition(db: Kysely<unknown>): Promise<Position> {
-  const result = await sql<{ transaction_id: string; position: number }>`
-    SELECT transaction_id::text AS transaction_id, position FROM events
-    WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-    ORDER BY transaction_id DESC, position DESC LIMIT 1`.execute(db);
-  const row = result.rows[0];
-  return row ? positionOfRow(row) : START;
 }

@@ -1,3 +1,8 @@
+export {
+  digitBoundary,
+  type EventAt,
+  insertEventsAt,
+} from './events-at-transaction-ids.js';
 export { freePort } from './free-port.js';
 export { projectAll } from './project-all.js';
 export {

@@ -35,7 +35,8 @@ export async function readActivityStates(
     SELECT ${columns} FROM events
     WHERE data ->> 'id' = ANY(${ids}::text[])
       AND type IN ('ActivityAdded', 'ActivityUpdated', 'ActivityRemoved')
-    ORDER BY transaction_id, position`.execute(executor);
+    -- The table's columns: the bare names would sort the text aliases ('99999' > '100000').
+    ORDER BY events.transaction_id, events.position`.execute(executor);
   return fold(result.rows);
 }
 
