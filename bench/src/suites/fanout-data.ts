@@ -1,4 +1,4 @@
-import { decodePosition, type Position, readHead } from '@tideline/event-store';
+import { type Position, positionParts, readHead } from '@tideline/event-store';
 import { type Kysely, sql } from 'kysely';
 
 /**
@@ -172,8 +172,7 @@ export async function generateGraph(
   progress: (message: string) => void,
 ): Promise<{ before: Position; events: number }> {
   const before = await readHead(db);
-  const head = decodePosition(before);
-  if (!head) throw new Error(`${before} is not a position`);
+  const head = positionParts(before);
   const afterHead = sql`(transaction_id, position) >
     (${head.transactionId.toString()}::xid8, ${head.sequence.toString()}::bigint)`;
 

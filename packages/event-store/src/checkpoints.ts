@@ -1,5 +1,5 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
-import { decodePosition, type Position, positionOfRow, START } from './position.js';
+import { type Position, positionOfRow, positionParts, START } from './position.js';
 import { readHead } from './read-all.js';
 
 /** Where a consumer with no stored checkpoint begins. */
@@ -17,8 +17,7 @@ export async function lockCheckpoint(
 ): Promise<Position> {
   const stored = await selectForUpdate(tx, name);
   if (stored) return stored;
-  const parts = decodePosition(await initialPosition(tx, startFrom));
-  if (!parts) throw new RangeError(`${String(startFrom)} is not a position`);
+  const parts = positionParts(await initialPosition(tx, startFrom));
   await sql`
     INSERT INTO consumer_checkpoints (name, transaction_id, position)
     VALUES (${name}, ${parts.transactionId.toString()}::xid8, ${parts.sequence.toString()}::bigint)
@@ -44,8 +43,7 @@ export async function saveCheckpoint(
   name: string,
   position: Position,
 ): Promise<void> {
-  const parts = decodePosition(position);
-  if (!parts) throw new RangeError(`${position} is not a position`);
+  const parts = positionParts(position);
   await sql`
     UPDATE consumer_checkpoints
     SET transaction_id = ${parts.transactionId.toString()}::xid8,
@@ -71,8 +69,7 @@ export async function countEventsAfter(
   position: Position,
   cap = 1_000_000,
 ): Promise<number> {
-  const parts = decodePosition(position);
-  if (!parts) throw new RangeError(`${position} is not a position`);
+  const parts = positionParts(position);
   const result = await sql<{ lag: number }>`
     SELECT count(*)::int AS lag FROM (
       SELECT 1 FROM events

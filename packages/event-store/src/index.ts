@@ -24,6 +24,7 @@ export {
   isPosition,
   type Position,
   positionOfRow,
+  positionParts,
   START,
 } from './position.js';
 export {

@@ -27,6 +27,16 @@ export function encodePosition(parts: PositionParts): Position {
     parts.sequence.toString(16).padStart(WIDTH, '0')) as Position;
 }
 
+/**
+ * The parts of a position the service itself made (a checkpoint, an event's); anything else
+ * is a bug, thrown as a RangeError. A position from a client goes through `decodePosition`.
+ */
+export function positionParts(position: string): PositionParts {
+  const parts = decodePosition(position);
+  if (!parts) throw new RangeError(`${position} is not a position`);
+  return parts;
+}
+
 /** Parses a position a client handed back; `undefined` when it is not one of ours. */
 export function decodePosition(value: string): PositionParts | undefined {
   if (!PATTERN.test(value)) return undefined;

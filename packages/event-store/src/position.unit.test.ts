@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { comparePositions, decodePosition, encodePosition, START } from './position.js';
+import {
+  comparePositions,
+  decodePosition,
+  encodePosition,
+  positionParts,
+  START,
+} from './position.js';
 
 describe('positions', () => {
   it('round-trips a transaction id and a sequence number', () => {
@@ -28,4 +34,10 @@ describe('positions', () => {
       expect(decodePosition(value)).toBeUndefined();
     },
   );
+
+  it('gives the parts of a position the service made, and a RangeError naming anything else', () => {
+    const parts = { transactionId: 771n, sequence: 12n };
+    expect(positionParts(encodePosition(parts))).toEqual(parts);
+    expect(() => positionParts('nope')).toThrow(new RangeError('nope is not a position'));
+  });
 });

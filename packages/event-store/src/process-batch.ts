@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { lockCheckpoint, type StartFrom, saveCheckpoint } from './checkpoints.js';
-import { decodePosition } from './position.js';
+import { positionParts } from './position.js';
 import type { Projection } from './projection.js';
 import { readAll } from './read-all.js';
 import type { StoredEvent } from './stored-event.js';
@@ -117,8 +117,7 @@ async function park<DB>(
   attempts: number,
   options: BatchOptions,
 ): Promise<void> {
-  const parts = decodePosition(event.position);
-  if (!parts) throw new RangeError(`${event.position} is not a position`);
+  const parts = positionParts(event.position);
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   await db.transaction().execute(async (tx) => {
     const checkpoint = await lockCheckpoint(tx, name, options.startFrom);

@@ -1,5 +1,5 @@
 import { type QueryExecutorProvider, sql } from 'kysely';
-import { decodePosition, type Position, positionOfRow, START } from './position.js';
+import { type Position, positionOfRow, positionParts, START } from './position.js';
 import { type EventRow, eventColumns, type StoredEvent, toStoredEvent } from './stored-event.js';
 
 export interface ReadAllOptions {
@@ -35,8 +35,7 @@ export async function readAll(
 ): Promise<ReadAllResult> {
   const limit = options.limit ?? 500;
   const after = options.after ?? ('0'.repeat(32) as Position);
-  const parts = decodePosition(after);
-  if (!parts) throw new RangeError(`${after} is not a position`);
+  const parts = positionParts(after);
   const result =
     await sql<EventRow>`${readAllQuery(parts.transactionId, parts.sequence, limit)}`.execute(
       executor,
@@ -88,8 +87,7 @@ export async function hasWithheldEvents(
   executor: QueryExecutorProvider,
   after: Position,
 ): Promise<boolean> {
-  const parts = decodePosition(after);
-  if (!parts) throw new RangeError(`${after} is not a position`);
+  const parts = positionParts(after);
   const result = await sql<{ withheld: boolean }>`
     SELECT EXISTS (
       SELECT 1 FROM events
@@ -108,8 +106,7 @@ export async function hasEventsAfter(
   executor: QueryExecutorProvider,
   after: Position,
 ): Promise<boolean> {
-  const parts = decodePosition(after);
-  if (!parts) throw new RangeError(`${after} is not a position`);
+  const parts = positionParts(after);
   const result = await sql<{ found: boolean }>`
     SELECT EXISTS (
       SELECT 1 FROM events
@@ -126,8 +123,7 @@ export async function hasEventAt(
   executor: QueryExecutorProvider,
   position: Position,
 ): Promise<boolean> {
-  const parts = decodePosition(position);
-  if (!parts) throw new RangeError(`${position} is not a position`);
+  const parts = positionParts(position);
   const result = await sql<{ found: boolean }>`
     SELECT EXISTS (
       SELECT 1 FROM events

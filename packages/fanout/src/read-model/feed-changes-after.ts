@@ -1,5 +1,5 @@
 import type { ActivityAddedData, Feed, FeedMarkedData, StoredActivity } from '@tideline/domain';
-import { decodePosition, readCheckpoint, START } from '@tideline/event-store';
+import { positionParts, readCheckpoint, START } from '@tideline/event-store';
 import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { REGENERATION_LOCK } from '../redis/regeneration-lock.js';
 import { type EdgeRow, edgesFrom } from './feed-queries.js';
@@ -105,9 +105,8 @@ export async function feedChangesAfter(
   const from = feeds.map((f) => f.after).sort()[0] ?? upTo;
   if (from >= upTo) return { changes: [] };
   let budget = options.maxEvents ?? Number.POSITIVE_INFINITY;
-  const end = decodePosition(upTo);
-  let cursor = decodePosition(from);
-  if (end === undefined || cursor === undefined) throw new RangeError('not a position');
+  const end = positionParts(upTo);
+  let cursor = positionParts(from);
   const names = [...new Set(feeds.map((f) => f.feed))];
   const changes: BatchChange[] = [];
   for (;;) {
