@@ -31,13 +31,16 @@ function isRunning(pid: number): boolean {
 }
 
 /**
- * A launcher run of its own: a fresh database and data directory before the tests, and
- * after them the launcher killed if still running, the database, the directory and (with
- * `redisPrefix`) its Redis keys removed.
+ * A launcher run of its own: a fresh database, data directory and Redis key prefix before
+ * the tests (pass `REDIS_KEY_PREFIX: run.redisPrefix`; the default `tl:` is a local
+ * instance's), and after them the launcher killed if still running, the database, the
+ * directory and the Redis keys removed.
  */
-function launcherRun(name: string, redisPrefix?: string) {
+function launcherRun(name: string) {
+  const redisPrefix = `launcher-${name}-${process.pid}:`;
   const run = {
     database: `tideline_launcher_${name}_${process.pid}_${Date.now()}`,
+    redisPrefix,
     dataDir: '',
     launcher: undefined as ChildProcess | undefined,
     output: [] as string[],
@@ -55,7 +58,6 @@ function launcherRun(name: string, redisPrefix?: string) {
     }
     await withAdmin(`drop database if exists ${run.database} with (force)`);
     await rm(run.dataDir, { recursive: true, force: true });
-    if (redisPrefix === undefined) return;
     const redis = new Redis('redis://127.0.0.1:6379');
     const keys = await redis.keys(`${redisPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -78,6 +80,7 @@ describe('pnpm start (the launcher as a process)', () => {
         WORKERS: '1',
         LOG_LEVEL: 'info',
         TIDELINE_DATA_DIR: run.dataDir,
+        REDIS_KEY_PREFIX: run.redisPrefix,
       },
       output,
     );
@@ -126,8 +129,7 @@ describe('pnpm start (the launcher as a process)', () => {
 });
 
 describe('pnpm start with DEMO=1', () => {
-  const redisPrefix = `launcher-demo-${process.pid}:`;
-  const run = launcherRun('demo', redisPrefix);
+  const run = launcherRun('demo');
   const { output } = run;
 
   it('creates a local JWT secret and the demo users, and the server mints their tokens', async () => {
@@ -139,7 +141,7 @@ describe('pnpm start with DEMO=1', () => {
         WORKERS: '1',
         LOG_LEVEL: 'info',
         TIDELINE_DATA_DIR: run.dataDir,
-        REDIS_KEY_PREFIX: redisPrefix,
+        REDIS_KEY_PREFIX: run.redisPrefix,
         DEMO: '1',
       },
       output,
