@@ -34,7 +34,7 @@ export async function readAll(
   options: ReadAllOptions = {},
 ): Promise<ReadAllResult> {
   const limit = options.limit ?? 500;
-  const after = options.after ?? ('0'.repeat(32) as Position);
+  const after = options.after ?? START;
   const parts = positionParts(after);
   const result =
     await sql<EventRow>`${readAllQuery(parts.transactionId, parts.sequence, limit)}`.execute(
