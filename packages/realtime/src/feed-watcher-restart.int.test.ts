@@ -1,9 +1,9 @@
 import { waitFor } from '@tideline/event-store/testing';
 import { addActivity } from '@tideline/fanout';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFeedWatcher, type WatchMessage } from './feed-watcher.js';
-
+import { createFeedWatcher } from './feed-watcher.js';
 import { type PrivateStack, startPrivateStack } from './testing/private-stack.js';
+import { watchInBackground } from './testing/watch-in-background.js';
 
 let stack: PrivateStack;
 beforeAll(async () => {
@@ -15,15 +15,14 @@ describe('a watch across a Redis restart', () => {
   it('backfills what was published while Redis was away, once each, then goes on live', async () => {
     const { h, bus } = stack;
     const watcher = createFeedWatcher({ bus, db: h.testDb.db, config: h.config, bufferMax: 100 });
-    const controller = new AbortController();
-    const got: WatchMessage[] = [];
-    const done = (async () => {
-      for await (const m of watcher.watch('user:ivy', { signal: controller.signal })) got.push(m);
-    })();
+    const watch = watchInBackground(watcher, 'user:ivy');
     const post = (object: string) =>
       addActivity(h.testDb.db, 'user:ivy', { actor: 'ivy', verb: 'post', object });
-    const changes = () => got.filter((m) => m.type !== 'feed.watching').map((m) => m.id);
+    const changes = () => watch.changes().map((m) => m.id);
     try {
+      // A watch without lastEventId starts where the projector stands: an activity posted
+      // before it has said so may already lie behind that point.
+      await waitFor(() => watch.got.length === 1, { message: 'the watch to start' });
       const before = await post('before');
       await waitFor(() => changes().length === 1, { message: 'the first message' });
 
@@ -41,9 +40,9 @@ describe('a watch across a Redis restart', () => {
       await waitFor(() => changes().includes(last.position), { message: 'a live message' });
 
       expect(changes()).toEqual([before.position, during.position, after.position, last.position]);
+      expect(watch.failure()).toBeUndefined();
     } finally {
-      controller.abort();
-      await done;
+      await watch.stop();
     }
   }, 40_000);
 });
