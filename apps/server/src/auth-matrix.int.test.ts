@@ -1,5 +1,7 @@
+import { waitFor } from '@tideline/event-store/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openEventStream } from './testing/sse-reader.js';
 import {
   startTestServer,
   TEST_API_KEY,
@@ -38,8 +40,11 @@ interface Fixtures {
 interface Operation {
   name: string;
   success: 200 | 201;
-  /** What a user token may do with this request on its own feed (SPEC §5). */
-  user: 'allowed on own feed' | 'server key only';
+  /**
+   * What a user token may do with this request (SPEC §5): some reads are open to anyone
+   * because the feed's group declares `readers: "anyone"` (the default `user` group).
+   */
+  user: 'allowed on own feed' | 'server key only' | 'anyone may read';
   /** The request on `user`'s feed(s). */
   request(user: string, f: Fixtures): Request;
 }
@@ -109,6 +114,18 @@ const operations: Operation[] = [
     success: 200,
     user: 'allowed on own feed',
     request: (user) => ({ method: 'GET', path: `/feeds/timeline/${user}/activities?limit=5` }),
+  },
+  {
+    name: 'read a user feed (readers: anyone)',
+    success: 200,
+    user: 'anyone may read',
+    request: (user) => ({ method: 'GET', path: `/feeds/user/${user}/activities` }),
+  },
+  {
+    name: 'read aggregated timeline',
+    success: 200,
+    user: 'allowed on own feed',
+    request: (user) => ({ method: 'GET', path: `/feeds/timeline_aggregated/${user}/activities` }),
   },
   {
     name: 'read notification feed',
@@ -201,16 +218,34 @@ const operations: Operation[] = [
     request: (user) => ({ method: 'GET', path: `/feeds/timeline/${user}/following` }),
   },
   {
-    name: 'list followers',
+    name: 'list followers of a user feed (readers: anyone)',
+    success: 200,
+    user: 'anyone may read',
+    request: (user) => ({ method: 'GET', path: `/feeds/user/${user}/followers` }),
+  },
+  {
+    name: 'list followers of a timeline',
     success: 200,
     user: 'allowed on own feed',
-    request: (user) => ({ method: 'GET', path: `/feeds/user/${user}/followers` }),
+    request: (user) => ({ method: 'GET', path: `/feeds/timeline/${user}/followers` }),
   },
   {
     name: 'watch feed (live stream)',
     success: 200,
     user: 'allowed on own feed',
     request: (user) => ({ method: 'GET', path: `/feeds/notification/${user}/stream` }),
+  },
+  {
+    name: 'watch a user feed (readers: anyone)',
+    success: 200,
+    user: 'anyone may read',
+    request: (user) => ({ method: 'GET', path: `/feeds/user/${user}/stream` }),
+  },
+  {
+    name: 'watch a timeline',
+    success: 200,
+    user: 'allowed on own feed',
+    request: (user) => ({ method: 'GET', path: `/feeds/timeline/${user}/stream` }),
   },
   {
     name: 'mark notifications',
@@ -261,11 +296,12 @@ function expectedStatus(kind: TokenKind, operation: Operation, target: Target): 
     case 'server API key':
       return operation.success;
     case "feed owner's user token":
+    case "someone else's user token":
+      if (operation.user === 'anyone may read') return operation.success;
+      if (kind === "someone else's user token") return 403;
       return target === "owner's feed" && operation.user === 'allowed on own feed'
         ? operation.success
         : 403;
-    case "someone else's user token":
-      return 403;
     default:
       return 401;
   }
@@ -384,6 +420,190 @@ describe('the auth matrix', () => {
     if (cell.expected === 401) expect(body.code).toBe('UNAUTHENTICATED');
     if (cell.expected === 403) expect(body.code).toBe('FORBIDDEN');
     if (cell.expected >= 400) expect(body.message).toEqual(expect.any(String));
+  });
+});
+
+/**
+ * Following copies the target's activities into the follower's timeline, so a follow is a
+ * read of the target. The default groups' declarations (SPEC §1, as in Stream): only `user`
+ * feeds can be followed, and anyone may read them; timelines, aggregated timelines and
+ * notification feeds hold what was delivered to one reader and are followed by nobody.
+ */
+const defaultGroupRules = {
+  user: { followable: true, readers: 'anyone' },
+  timeline: { followable: false, readers: 'owner' },
+  timeline_aggregated: { followable: false, readers: 'owner' },
+  notification: { followable: false, readers: 'owner' },
+} as const;
+
+type FollowerKind = 'server API key' | "source owner's user token";
+
+function expectedFollowStatus(
+  follower: FollowerKind,
+  group: keyof typeof defaultGroupRules,
+  targetOwner: string,
+): number {
+  const rules = defaultGroupRules[group];
+  if (!rules.followable) return 400;
+  if (follower === 'server API key') return 200;
+  return rules.readers === 'anyone' || targetOwner === owner ? 200 : 403;
+}
+
+const followCells = (Object.keys(defaultGroupRules) as (keyof typeof defaultGroupRules)[]).flatMap(
+  (group) =>
+    (['server API key', "source owner's user token"] as const).flatMap((follower) =>
+      [owner, other].map((targetOwner) => ({
+        group,
+        follower,
+        target: `${group}:${targetOwner}`,
+        expected: expectedFollowStatus(follower, group, targetOwner),
+      })),
+    ),
+);
+
+describe('follow targets of every group', () => {
+  const header = (follower: FollowerKind) =>
+    follower === 'server API key'
+      ? authorization.get('server API key')
+      : authorization.get("feed owner's user token");
+
+  it.each(followCells)(
+    'timeline:ana follows $target · $follower → $expected',
+    async ({ follower, target, expected }) => {
+      const response = await send(
+        { method: 'POST', path: `/feeds/timeline/${owner}/follows`, body: { target } },
+        header(follower),
+      );
+      const body = (await response.json()) as {
+        code?: string;
+        details?: { fields?: { path: string }[] };
+      };
+      expect(response.status, JSON.stringify(body)).toBe(expected);
+      if (expected === 400) {
+        expect(body.code).toBe('VALIDATION_FAILED');
+        expect(body.details?.fields?.map((field) => field.path)).toEqual(['target']);
+      }
+      if (expected === 403) expect(body.code).toBe('FORBIDDEN');
+    },
+  );
+
+  it.each(followCells)(
+    'follow many: timeline:ana → $target · $follower → $expected',
+    async ({ follower, target, expected }) => {
+      const response = await send(
+        {
+          method: 'POST',
+          path: '/follows/batch',
+          body: {
+            follows: [
+              { source: `timeline:${owner}`, target: 'user:many3' },
+              { source: `timeline:${owner}`, target },
+            ],
+          },
+        },
+        header(follower),
+      );
+      const body = (await response.json()) as {
+        code?: string;
+        details?: { fields?: { path: string }[] };
+      };
+      expect(response.status, JSON.stringify(body)).toBe(expected);
+      if (expected === 400) {
+        expect(body.details?.fields?.map((field) => field.path)).toEqual(['follows[1].target']);
+      }
+    },
+  );
+});
+
+describe('data reached through follows', () => {
+  it("given bob's notification reached by a post to someone else, when ana tries every way to follow bob's private feeds, then neither her timeline, its stream nor its backfill show it", async () => {
+    const anaToken = authorization.get("feed owner's user token");
+    const before = await setUp({
+      method: 'POST',
+      path: '/feeds/user/leak-marker/activities',
+      body: { actor: 'leak-marker', verb: 'post', object: 'before' },
+    });
+    const live = await openEventStream(`${server.url}/api/v1/feeds/timeline/${owner}/stream`, {
+      ...(anaToken === undefined ? {} : { authorization: anaToken }),
+    });
+    try {
+      await waitFor(() => live.events.length >= 1, { message: 'feed.watching' });
+      for (const group of ['notification', 'timeline', 'timeline_aggregated']) {
+        const response = await send(
+          {
+            method: 'POST',
+            path: `/feeds/timeline/${owner}/follows`,
+            body: { target: `${group}:${other}` },
+          },
+          anaToken,
+        );
+        expect(response.status, `following ${group}:${other}`).toBe(400);
+      }
+      const secret = await setUp({
+        method: 'POST',
+        path: '/feeds/user/dave/activities',
+        body: { actor: 'dave', verb: 'mention', object: 'secret:1', to: [`notification:${other}`] },
+      });
+      const secretId = (secret.activity as { id: string }).id;
+      // A follow ana may make, and a post through it: the stream's sign that it is caught up.
+      await send(
+        {
+          method: 'POST',
+          path: `/feeds/timeline/${owner}/follows`,
+          body: { target: 'user:carol' },
+        },
+        anaToken,
+      );
+      const marker = await setUp({
+        method: 'POST',
+        path: '/feeds/user/carol/activities',
+        body: { actor: 'carol', verb: 'post', object: 'marker:1' },
+      });
+      const markerId = (marker.activity as { id: string }).id;
+
+      const bobs = await send(
+        {
+          method: 'GET',
+          path: `/feeds/notification/${other}/activities?minPosition=${secret.position}`,
+        },
+        authorization.get('server API key'),
+      );
+      expect(JSON.stringify(await bobs.json()), "bob's notification holds it").toContain(secretId);
+
+      const timeline = await send(
+        {
+          method: 'GET',
+          path: `/feeds/timeline/${owner}/activities?limit=100&minPosition=${marker.position}`,
+        },
+        anaToken,
+      );
+      const page = JSON.stringify(await timeline.json());
+      expect(page).toContain(markerId);
+      expect(page).not.toContain(secretId);
+
+      await waitFor(() => live.events.some((event) => event.data.includes(markerId)), {
+        message: "carol's post on ana's stream",
+      });
+      expect(live.events.some((event) => event.data.includes(secretId))).toBe(false);
+
+      const backfill = await openEventStream(
+        `${server.url}/api/v1/feeds/timeline/${owner}/stream`,
+        {
+          ...(anaToken === undefined ? {} : { authorization: anaToken }),
+          'last-event-id': String(before.position),
+        },
+      );
+      try {
+        await waitFor(() => backfill.events.some((event) => event.data.includes(markerId)), {
+          message: "carol's post in the backfill",
+        });
+        expect(backfill.events.some((event) => event.data.includes(secretId))).toBe(false);
+      } finally {
+        await backfill.close();
+      }
+    } finally {
+      await live.close();
+    }
   });
 });
 

@@ -252,8 +252,13 @@ const contract: Record<string, ContractCase[]> = {
     },
     unauthenticated({ path: '/feeds/user/ana/activities' }),
     {
-      name: "of someone else's feed with a user token",
+      name: "of someone else's private feed with a user token",
       status: 403,
+      call: (f) => ({ path: '/feeds/timeline/bob/activities', token: f.anaToken }),
+    },
+    {
+      name: "of someone else's user feed (readers: anyone) with a user token",
+      status: 200,
       call: (f) => ({ path: '/feeds/user/bob/activities', token: f.anaToken }),
     },
   ],
@@ -369,6 +374,11 @@ const contract: Record<string, ContractCase[]> = {
         token: f.anaToken,
       }),
     },
+    {
+      name: 'a feed of a group that cannot be followed',
+      status: 400,
+      call: () => ({ path: '/feeds/timeline/ana/follows', body: { target: 'notification:bob' } }),
+    },
     notJson({ path: '/feeds/timeline/ana/follows' }),
   ],
 
@@ -444,9 +454,9 @@ const contract: Record<string, ContractCase[]> = {
     },
     unauthenticated({ path: '/feeds/user/bob/followers' }),
     {
-      name: "of someone else's feed with a user token",
+      name: "of someone else's private feed with a user token",
       status: 403,
-      call: (f) => ({ path: '/feeds/user/bob/followers', token: f.anaToken }),
+      call: (f) => ({ path: '/feeds/timeline/bob/followers', token: f.anaToken }),
     },
   ],
 
@@ -636,9 +646,9 @@ const contract: Record<string, ContractCase[]> = {
     },
     unauthenticated({ path: '/feeds/user/ana/stream' }),
     {
-      name: "of someone else's feed with a user token",
+      name: "of someone else's private feed with a user token",
       status: 403,
-      call: (f) => ({ path: '/feeds/user/bob/stream', token: f.anaToken }),
+      call: (f) => ({ path: '/feeds/notification/bob/stream', token: f.anaToken }),
     },
   ],
 };

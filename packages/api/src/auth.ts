@@ -5,8 +5,12 @@ import {
   feedIdPattern,
   feedSchema,
   findFeedGroup,
+  followableGroupNames,
+  isFollowable,
   parseFeed,
+  readersOf,
   TidelineError,
+  validationError,
 } from '@tideline/domain';
 import { errors as joseErrors, jwtVerify } from 'jose';
 
@@ -96,6 +100,55 @@ export function requireOwnFeed(principal: Principal, feed: FeedRef, action: stri
     'FORBIDDEN',
     `a user token may only ${action} its own feeds (*:${principal.userId}), not ${feed.group}:${feed.id}`,
   );
+}
+
+/**
+ * Reads (a page, the edge lists, the live stream): a user reads its own feeds, and others'
+ * only where their group declares `readers: "anyone"`. Every path that returns a feed's
+ * content checks this, and so does following (`requireFollowTarget`): a follow copies the
+ * target into the follower's timeline, so it is a read of the target.
+ */
+export function requireReadable(
+  principal: Principal,
+  groups: readonly FeedGroupConfig[],
+  feed: FeedRef,
+  action: string,
+): void {
+  if (principal.kind === 'server' || principal.userId === feed.id) return;
+  if (readersOf(findFeedGroup(groups, feed.group)) === 'anyone') return;
+  const open = groups.filter((group) => readersOf(group) === 'anyone').map((g) => `${g.name}:*`);
+  throw new TidelineError(
+    'FORBIDDEN',
+    `a user token may only ${action} its own feeds (*:${principal.userId})${
+      open.length > 0 ? ` or feeds anyone may read (${open.join(', ')})` : ''
+    }, not ${feed.group}:${feed.id}`,
+  );
+}
+
+/**
+ * A follow's target: a feed of a group declared `followable` (whoever asks — a server key
+ * cannot make a timeline follow a notification feed either), which the principal may read.
+ * `path` names the field in the validation error, e.g. `target` or `follows[3].target`.
+ */
+export function requireFollowTarget(
+  principal: Principal,
+  groups: readonly FeedGroupConfig[],
+  target: string,
+  path: string,
+): void {
+  const ref = parseFeed(target);
+  if (!isFollowable(findFeedGroup(groups, ref.group))) {
+    const names = followableGroupNames(groups);
+    throw validationError([
+      {
+        path,
+        message: `must be a feed of a group that can be followed (${
+          names.length > 0 ? names.join(', ') : 'none is configured'
+        }), not ${ref.group}`,
+      },
+    ]);
+  }
+  requireReadable(principal, groups, ref, 'follow');
 }
 
 /** Operations only a server API key may perform. */

@@ -119,7 +119,8 @@ describe('the Tideline client against a running server', () => {
 
     expect(tidelineErrorOf(error)).toEqual({
       code: 'FORBIDDEN',
-      message: 'a user token may only read its own feeds (*:hal), not timeline:ana',
+      message:
+        'a user token may only read its own feeds (*:hal) or feeds anyone may read (user:*), not timeline:ana',
     });
   });
 

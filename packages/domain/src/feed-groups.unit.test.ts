@@ -4,6 +4,9 @@ import {
   feedGroupConfigSchema,
   feedGroupConfigsSchema,
   findFeedGroup,
+  followableGroupNames,
+  isFollowable,
+  readersOf,
 } from './feed-groups.js';
 import { rejectionCases, rejectionOf } from './test-helpers.js';
 import { parseInput } from './validate.js';
@@ -11,7 +14,7 @@ import { parseInput } from './validate.js';
 describe('feed groups', () => {
   it('given the defaults, when listed, then they are the four SPEC groups with their keys', () => {
     expect(defaultFeedGroups).toEqual([
-      { name: 'user', kind: 'flat' },
+      { name: 'user', kind: 'flat', followable: true, readers: 'anyone' },
       { name: 'timeline', kind: 'flat' },
       { name: 'timeline_aggregated', kind: 'aggregated', aggregationKey: ['verb', 'day'] },
       { name: 'notification', kind: 'notification', aggregationKey: ['verb', 'object', 'day'] },
@@ -48,6 +51,42 @@ describe('feed groups', () => {
       name: 'timeline',
       kind: 'flat',
     });
+  });
+
+  it('given the defaults, when asked who may follow and read, then only user feeds are open', () => {
+    const rules = defaultFeedGroups.map((group) => [
+      group.name,
+      isFollowable(group),
+      readersOf(group),
+    ]);
+    expect(rules).toEqual([
+      ['user', true, 'anyone'],
+      ['timeline', false, 'owner'],
+      ['timeline_aggregated', false, 'owner'],
+      ['notification', false, 'owner'],
+    ]);
+    expect(followableGroupNames(defaultFeedGroups)).toEqual(['user']);
+  });
+
+  it('given a group that declares nothing, when asked, then it is neither followable nor open', () => {
+    const group = parseInput(feedGroupConfigSchema, { name: 'posts', kind: 'flat' });
+    expect([isFollowable(group), readersOf(group)]).toEqual([false, 'owner']);
+  });
+
+  it('given a group that is not configured, when asked, then it is neither followable nor open', () => {
+    expect([isFollowable(undefined), readersOf(undefined)]).toEqual([false, 'owner']);
+  });
+
+  it('given a followable private flat group and an open notification group, when parsed, then both declarations are kept', () => {
+    const groups = [
+      { name: 'protected', kind: 'flat', followable: true, readers: 'owner' },
+      { name: 'board', kind: 'notification', readers: 'anyone' },
+    ];
+    const parsed = parseInput(feedGroupConfigsSchema, groups);
+    expect(parsed.map((group) => [isFollowable(group), readersOf(group)])).toEqual([
+      [true, 'owner'],
+      [false, 'anyone'],
+    ]);
   });
 
   it('given an unknown name, when looked up, then nothing is returned', () => {
@@ -93,6 +132,21 @@ describe('feed groups', () => {
         'a repeated key part',
         { name: 'x', kind: 'notification', aggregationKey: ['verb', 'day', 'verb'] },
         'aggregationKey[2]: must not repeat "verb"',
+      ],
+      [
+        'a followable aggregated group',
+        { name: 'x', kind: 'aggregated', followable: true },
+        'followable: only flat groups can be followed',
+      ],
+      [
+        'a followable notification group',
+        { name: 'x', kind: 'notification', followable: true },
+        'followable: only flat groups can be followed',
+      ],
+      [
+        'unknown readers',
+        { name: 'x', kind: 'flat', readers: 'followers' },
+        'readers: must be "owner" or "anyone"',
       ],
       [
         'an unknown field',

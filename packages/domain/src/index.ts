@@ -99,10 +99,15 @@ export {
   defaultFeedGroups,
   type FeedGroupConfig,
   type FeedGroupKind,
+  type FeedReaders,
   feedGroupConfigSchema,
   feedGroupConfigsSchema,
   feedGroupKinds,
+  feedReaders,
   findFeedGroup,
+  followableGroupNames,
+  isFollowable,
+  readersOf,
 } from './feed-groups.js';
 export {
   copyLimitSchema,

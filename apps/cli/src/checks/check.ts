@@ -1,3 +1,4 @@
+import type { FeedGroupConfig } from '@tideline/domain';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 
@@ -10,11 +11,15 @@ export interface CheckResult {
   message: string;
 }
 
-/** What the checks read: a database handle, a Redis client, and infra/redis.conf's directives. */
+/**
+ * What the checks read: a database handle, a Redis client, infra/redis.conf's directives,
+ * and the configured feed groups (FEED_GROUPS).
+ */
 export interface CheckContext {
   db: Kysely<unknown>;
   redis: Redis;
   redisConf: ReadonlyMap<string, string>;
+  groups: readonly FeedGroupConfig[];
 }
 
 /** A check is data: a name and a function, so the list can be printed, filtered and tested. */

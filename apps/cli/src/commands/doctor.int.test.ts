@@ -46,8 +46,26 @@ describe('feed doctor', () => {
     const { results, failed } = await doctor(target, output);
     expect(failed).toBe(0);
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'ok'));
-    expect(results).toHaveLength(8);
-    expect(output.lines.at(-1)).toBe('doctor: all 8 checks passed');
+    expect(results).toHaveLength(9);
+    expect(output.lines.at(-1)).toBe('doctor: all 9 checks passed');
+  });
+
+  it('warns, naming the group and an edge, when a follow edge targets a group that cannot be followed', async () => {
+    expect((await checkNamed('config: follow targets')).status).toBe('ok');
+    await sql`
+      INSERT INTO follows (source, target, followed_position)
+      VALUES ('timeline:ana', 'notification:bob', '0'), ('timeline:ana', 'user:bob', '0')`.execute(
+      testDb.db,
+    );
+    try {
+      const result = await checkNamed('config: follow targets');
+      expect(result.status).toBe('warn');
+      expect(result.message).toContain('1 follow edge(s)');
+      expect(result.message).toContain('notification: 1, e.g. timeline:ana -> notification:bob');
+      expect(result.message).not.toContain('user:bob');
+    } finally {
+      await sql`DELETE FROM follows WHERE source = 'timeline:ana'`.execute(testDb.db);
+    }
   });
 
   it('fails naming the audit trigger and table when an audit trigger is dropped', async () => {
@@ -135,7 +153,7 @@ describe('feed doctor', () => {
     const env = { DATABASE_URL: testDb.url, REDIS_URL: server.url };
     const passing = await runCli(['doctor'], env);
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toContain('doctor: all 8 checks passed');
+    expect(passing.stdout).toContain('doctor: all 9 checks passed');
 
     await admin.config('SET', 'notify-keyspace-events', '');
     const failing = await runCli(['doctor'], env);

@@ -18,7 +18,12 @@ export async function doctor(
   const db = connectDatabase(target.databaseUrl);
   const redis = connectRedis(target.redisUrl);
   try {
-    const results = await runChecks(allChecks, { db, redis, redisConf: await readRedisConf() });
+    const results = await runChecks(allChecks, {
+      db,
+      redis,
+      redisConf: await readRedisConf(),
+      groups: target.config.groups,
+    });
     for (const result of results) output.line(formatResult(result));
     const failed = results.filter((r) => r.status === 'fail').length;
     const warned = results.filter((r) => r.status === 'warn').length;

@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApiDeps, type RateLimitConfig } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
+import type { FeedsConfig } from '@tideline/fanout';
 import { createFeedHarness, type FeedHarness } from '@tideline/fanout/testing';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
@@ -58,11 +59,13 @@ export async function startTestServer(
     watchBufferMax?: number;
     /** `WATCH_KEEPALIVE_SECONDS` (default 15). */
     keepAliveSeconds?: number;
+    /** Feed settings other than the defaults, e.g. `groups` (FEED_GROUPS). */
+    feeds?: Partial<FeedsConfig>;
   } = {},
 ): Promise<TestServer> {
   const harness = await createFeedHarness(
     label,
-    {},
+    options.feeds ?? {},
     options.redisUrl ? { redisUrl: options.redisUrl } : {},
   );
   if (options.startProjector !== false) harness.start();

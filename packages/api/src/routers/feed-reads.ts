@@ -1,6 +1,6 @@
 import { findFeedGroup } from '@tideline/domain';
 import { z } from 'zod';
-import { requireOwnFeed } from '../auth.js';
+import { requireReadable } from '../auth.js';
 import {
   cursorSchema,
   feedPageSchema,
@@ -35,7 +35,7 @@ export const feedReads = {
     .output(feedPageSchema)
     .query(async ({ ctx, input }) => {
       const { group, id, ...options } = input;
-      requireOwnFeed(ctx.principal, { group, id }, 'read');
+      requireReadable(ctx.principal, ctx.deps.config.groups, { group, id }, 'read');
       const feed = feedAt(ctx, { group, id });
       const kind = findFeedGroup(ctx.deps.config.groups, group)?.kind ?? 'flat';
       if (kind === 'flat') {

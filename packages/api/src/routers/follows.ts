@@ -1,7 +1,7 @@
 import { copyLimitSchema, feedSchema, followManyInputSchema, parseFeed } from '@tideline/domain';
 import { follow, followMany, followPage, unfollow, waitForFeedProjection } from '@tideline/fanout';
 import { z } from 'zod';
-import { requireOwnFeed } from '../auth.js';
+import { requireFollowTarget, requireOwnFeed, requireReadable } from '../auth.js';
 import {
   cursorSchema,
   feedPathShape,
@@ -42,7 +42,7 @@ function followList(direction: 'following' | 'followers', summary: string) {
     .output(followPageSchema)
     .query(async ({ ctx, input }) => {
       const { group, id, minPosition, ...options } = input;
-      requireOwnFeed(ctx.principal, { group, id }, 'read');
+      requireReadable(ctx.principal, ctx.deps.config.groups, { group, id }, 'read');
       await waitForMinPosition(ctx, minPosition);
       return followPage(ctx.deps.db, feedAt(ctx, { group, id }), direction, options);
     });
@@ -78,6 +78,7 @@ export const feedFollows = {
       const { group, id, ...edge } = input;
       requireOwnFeed(ctx.principal, { group, id }, 'follow from');
       requireConfiguredFeeds(ctx, [['target', edge.target]]);
+      requireFollowTarget(ctx.principal, ctx.deps.config.groups, edge.target, 'target');
       const source = feedAt(ctx, { group, id });
       return follow(ctx.deps.db, { source, ...edge }, commandContext(ctx));
     }),
@@ -146,6 +147,10 @@ export const batchFollows = {
           [`follows[${index}].target`, edge.target] as const,
         ]),
       );
+      for (const [index, edge] of input.follows.entries()) {
+        const path = `follows[${index}].target`;
+        requireFollowTarget(ctx.principal, ctx.deps.config.groups, edge.target, path);
+      }
       return followMany(ctx.deps.db, input.follows, commandContext(ctx));
     }),
 };

@@ -2,7 +2,7 @@ import { TidelineError, validationError } from '@tideline/domain';
 import { isPosition } from '@tideline/event-store';
 import { tracked } from '@trpc/server';
 import { z } from 'zod';
-import { requireOwnFeed } from '../auth.js';
+import { requireReadable } from '../auth.js';
 import { toTidelineError, toTrpcError } from '../errors.js';
 import { feedPathShape } from '../schemas.js';
 import { authedProcedure } from '../trpc.js';
@@ -26,7 +26,7 @@ export const liveWatch = {
    */
   watch: authedProcedure.input(watchInput).subscription(async function* ({ ctx, input, signal }) {
     const { group, id, lastEventId } = input;
-    requireOwnFeed(ctx.principal, { group, id }, 'watch');
+    requireReadable(ctx.principal, ctx.deps.config.groups, { group, id }, 'watch');
     if (lastEventId != null && !isPosition(lastEventId)) {
       throw validationError([{ path: 'lastEventId', message: 'must be an id the stream sent' }]);
     }
