@@ -153,6 +153,8 @@ export function createApp(deps: AppDependencies): Express {
       authorization:
         req.headers.authorization ??
         (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
+      // The socket's peer, as `req.ip` is with 'trust proxy' off.
+      clientAddress: req.socket.remoteAddress,
       requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
     };
   };
