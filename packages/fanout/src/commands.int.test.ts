@@ -341,6 +341,32 @@ describe('removing activities', () => {
       'NOT_FOUND',
     );
   });
+
+  it('given 30 activities of one feed, when all are removed concurrently while it is updated, then none failed and the feed is empty', async () => {
+    const feed = 'user:purge';
+    const added = await addActivities(
+      db(),
+      feed,
+      Array.from({ length: 30 }, (_, i) => post('purge', `p:${i}`)),
+    );
+    const ids = added.map((a) => a.activity.id);
+    const [first] = ids;
+
+    const outcomes = await Promise.allSettled([
+      ...ids.map((id) => removeActivity(db(), feed, { id })),
+      ...Array.from({ length: 10 }, (_, i) =>
+        first === undefined ? undefined : updateActivity(db(), first, { set: { [`k${i}`]: i } }),
+      ),
+    ]);
+
+    const failures = outcomes.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [(outcome.reason as TidelineError).code] : [],
+    );
+    // An update that comes after the first activity's removal finds it gone.
+    expect(failures.filter((code) => code !== 'NOT_FOUND')).toEqual([]);
+    await h.quiesce();
+    expect((await h.reader.readFeed(feed)).results).toEqual([]);
+  });
 });
 
 describe('following', () => {
