@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
-import { type ApiContext, type ApiDeps, appRouter, openApiDocument } from '@tideline/api';
+import {
+  type ApiContext,
+  type ApiDeps,
+  appRouter,
+  openApiDocument,
+  toTidelineError,
+} from '@tideline/api';
 import { isTidelineError, TidelineError } from '@tideline/domain';
 import type { EventStoreTables } from '@tideline/event-store';
 import type { TRPCError } from '@trpc/server';
@@ -147,6 +153,8 @@ export function createApp(deps: AppDependencies): Express {
       authorization:
         req.headers.authorization ??
         (info?.connectionParams?.token ? `Bearer ${info.connectionParams.token}` : undefined),
+      // The socket's peer, as `req.ip` is with 'trust proxy' off.
+      clientAddress: req.socket.remoteAddress,
       requestId: String((req as IncomingMessage & { id?: unknown }).id ?? randomUUID()),
     };
   };
@@ -159,8 +167,12 @@ export function createApp(deps: AppDependencies): Express {
     path?: string | undefined;
     ctx?: ApiContext | undefined;
   }) => {
+    // Only bugs get an error line with a stack. Whatever a client did wrong — including
+    // what tRPC and the REST adapter refuse on their own (unknown path or procedure,
+    // wrong method, media type or JSON), which reach here as causeless TRPCErrors — is
+    // the request line's business, at warn; and an outage's 503 says all it knows there.
+    if (toTidelineError(error).code !== 'INTERNAL') return;
     const failure = error.cause;
-    if (isTidelineError(failure) && failure.code !== 'INTERNAL') return;
     logger.error(
       { err: failure?.cause ?? failure ?? error, procedure: path, reqId: ctx?.requestId },
       'request failed',

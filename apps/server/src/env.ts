@@ -44,6 +44,8 @@ export const envSchema = z.object({
   RATE_LIMIT_USER_PER_MINUTE: integerVar(0, 1_000_000, 600),
   /** Requests per minute per server API key (0 = unlimited). */
   RATE_LIMIT_SERVER_PER_MINUTE: integerVar(0, 100_000_000, 0),
+  /** Failed authentications per minute per client address before it is refused (0 = unlimited). */
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: integerVar(0, 1_000_000, 30),
   /** Demo mode: `/demo` mints short-lived user tokens for the demo users (needs JWT_SECRET). */
   DEMO: flagVar,
   /** Messages held for a live subscriber that is not reading, before it is cut off (resumable). */

@@ -11,6 +11,7 @@ describe('server env', () => {
       API_KEYS: [],
       RATE_LIMIT_USER_PER_MINUTE: 600,
       RATE_LIMIT_SERVER_PER_MINUTE: 0,
+      RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: 30,
       CORS_ORIGINS: [],
     });
   });

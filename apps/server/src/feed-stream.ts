@@ -60,6 +60,7 @@ export function feedStream(options: FeedStreamOptions): RequestHandler {
       {
         deps: api,
         authorization: req.headers.authorization,
+        clientAddress: req.socket.remoteAddress,
         requestId: String((req as { id?: unknown }).id ?? randomUUID()),
       },
       { signal: controller.signal },

@@ -2,10 +2,19 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { createApiDeps } from '@tideline/api';
+import { createDatabase, type EventStoreTables } from '@tideline/event-store';
 import { waitFor } from '@tideline/event-store/testing';
+import { defaultFeedsConfig } from '@tideline/fanout';
 import express from 'express';
+import { Redis } from 'ioredis';
+import type { Kysely } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from './app.js';
+import { closeHttpServer } from './close-http-server.js';
+import { loadEnv } from './env.js';
+import { createMetrics } from './metrics.js';
 import { requestLog } from './request-log.js';
 
 type Line = Record<string, unknown> & {
@@ -17,13 +26,18 @@ type Line = Record<string, unknown> & {
   responseTime: number;
 };
 
+/** A pino destination that keeps each JSON line, parsed, in `into`. */
+function lineSink(into: Line[]): Writable {
+  return new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const text of chunk.toString().split('\n')) if (text) into.push(JSON.parse(text));
+      done();
+    },
+  });
+}
+
 const lines: Line[] = [];
-const sink = new Writable({
-  write(chunk: Buffer, _encoding, done) {
-    for (const text of chunk.toString().split('\n')) if (text) lines.push(JSON.parse(text));
-    done();
-  },
-});
+const sink = lineSink(lines);
 let server: Server;
 let origin: string;
 
@@ -112,5 +126,115 @@ describe('request ids and request logs', () => {
     } finally {
       quiet.close();
     }
+  });
+});
+
+describe('the server’s logs of refused requests and of bugs', () => {
+  const API_KEY = 'request-log-key-0123456789abcdef';
+  /** A token whose authentication throws a plain Error: a bug, as a 500. */
+  const BUG_TOKEN = 'token-that-trips-a-bug';
+  const appLines: Line[] = [];
+  const appSink = lineSink(appLines);
+  let base: string;
+  const cleanups: Array<() => Promise<unknown>> = [];
+
+  beforeAll(async () => {
+    // The requests below never reach PostgreSQL: the machine's default database will do.
+    const { DATABASE_URL, REDIS_URL } = loadEnv({});
+    const db = createDatabase<EventStoreTables>({ connectionString: DATABASE_URL, max: 2 });
+    const redis = new Redis(REDIS_URL);
+    const feedsDb = db as unknown as Kysely<unknown>;
+    const config = { ...defaultFeedsConfig, redisPrefix: 'request-log-test:' };
+    const api = createApiDeps({
+      db: feedsDb,
+      redis,
+      config,
+      auth: { apiKeys: [API_KEY] },
+      rateLimits: { userPerMinute: 0, serverPerMinute: 0 },
+    });
+    const authenticate = api.authenticate;
+    api.authenticate = async (authorization) => {
+      if (authorization === `Bearer ${BUG_TOKEN}`) throw new Error('a bug in authentication');
+      return authenticate(authorization);
+    };
+    const metrics = createMetrics({ db: feedsDb, redis, config });
+    const logger = pino({ level: 'info' }, appSink);
+    const app = createApp({ db, redis, logger, api, metrics, corsOrigins: [] });
+    const listening: Server = app.listen(0, '127.0.0.1');
+    await once(listening, 'listening');
+    base = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+    cleanups.push(
+      () => closeHttpServer(listening, 1_000),
+      () => metrics.close(),
+      () => api.close(),
+      async () => redis.disconnect(),
+      () => db.destroy(),
+    );
+  });
+  afterAll(async () => {
+    for (const cleanup of cleanups) await cleanup();
+  });
+
+  const call = (path: string, id: string, init: RequestInit = {}, token = API_KEY) =>
+    fetch(`${base}${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'x-request-id': id,
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+  const requestLine = (id: string) =>
+    waitFor(() => appLines.find((line) => line.reqId === id && 'res' in line), {
+      message: `the request line of ${id}`,
+    });
+
+  it('logs client errors (404, 405, 415, 400) at warn, with no error line and no stack', async () => {
+    const refused = [
+      { id: 'unknown-rest', status: 404, request: call('/api/v1/no/such/path', 'unknown-rest') },
+      { id: 'unknown-trpc', status: 404, request: call('/trpc/no.such.procedure', 'unknown-trpc') },
+      {
+        id: 'wrong-type',
+        status: 415,
+        request: call('/api/v1/feeds/user/ana/activities', 'wrong-type', {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: 'hello',
+        }),
+      },
+      {
+        id: 'bad-limit',
+        status: 400,
+        request: call('/api/v1/feeds/user/ana/activities?limit=1000', 'bad-limit'),
+      },
+      {
+        id: 'query-as-mutation',
+        status: 405,
+        request: call('/trpc/feeds.add', 'query-as-mutation'),
+      },
+    ];
+    for (const { id, status, request } of refused) {
+      expect((await request).status, id).toBe(status);
+      expect((await requestLine(id)).level, id).toBe(40);
+    }
+
+    expect(appLines.filter((line) => line.level >= 50)).toEqual([]);
+    expect(appLines.filter((line) => 'err' in line)).toEqual([]);
+  });
+
+  it('logs a bug (500) at error, with its stack, under the request id', async () => {
+    const response = await call('/api/v1/feeds/user/ana/activities', 'bug-1', {}, BUG_TOKEN);
+    expect(response.status).toBe(500);
+
+    expect((await requestLine('bug-1')).level).toBe(50);
+    const failure = await waitFor(
+      () => appLines.find((line) => line.reqId === 'bug-1' && line.msg === 'request failed'),
+      { message: 'the request failed line of bug-1' },
+    );
+    expect(failure.level).toBe(50);
+    expect(failure.err).toMatchObject({ message: 'a bug in authentication' });
+    expect((failure.err as { stack?: string }).stack).toMatch(
+      /Error: a bug in authentication\n\s+at /,
+    );
   });
 });

@@ -39,6 +39,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     rateLimits: {
       userPerMinute: env.RATE_LIMIT_USER_PER_MINUTE,
       serverPerMinute: env.RATE_LIMIT_SERVER_PER_MINUTE,
+      authFailuresPerMinute: env.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
     },
     watchBufferMax: env.WATCH_BUFFER_MAX,
   });

@@ -41,6 +41,7 @@ export function attachWebSockets(server: Server, api: ApiDeps, logger: Logger) {
       return {
         deps: api,
         authorization: req.headers.authorization ?? (token ? `Bearer ${token}` : undefined),
+        clientAddress: req.socket.remoteAddress,
         requestId: randomUUID(),
         drained: () => drained(res),
       };

@@ -14,6 +14,7 @@ import {
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type AuthConfig, createAuthenticator, type Principal } from './auth.js';
+import { type Authenticate, limitAuthFailures } from './auth-failure-limit.js';
 import { createRateLimiter, type RateLimitConfig } from './rate-limit.js';
 
 /** Everything the procedures use, built once per process and injected. */
@@ -21,7 +22,8 @@ export interface ApiDeps {
   db: Kysely<unknown>;
   redis: Redis;
   config: FeedsConfig;
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /** The bearer token's principal; failures are counted against `clientAddress`. */
+  authenticate: Authenticate;
   rateLimit(principal: Principal): Promise<void>;
   timelines: TimelineReader;
   aggregated: ReturnType<typeof createAggregatedReader>;
@@ -41,6 +43,11 @@ export interface ApiContext {
   deps: ApiDeps;
   /** The raw `Authorization` header; procedures that need a principal verify it. */
   authorization: string | undefined;
+  /**
+   * The client's address: the socket's peer, never a forwarded header (the server trusts
+   * no proxy). Failed authentications are limited per address.
+   */
+  clientAddress?: string | undefined;
   /** Correlates the request's log lines and the events it appends. */
   requestId: string;
   /**
@@ -104,7 +111,11 @@ export function createApiDeps(options: {
     db,
     redis,
     config,
-    authenticate: createAuthenticator(options.auth),
+    authenticate: limitAuthFailures(createAuthenticator(options.auth), {
+      redis,
+      prefix: config.redisPrefix,
+      perMinute: options.rateLimits.authFailuresPerMinute ?? 0,
+    }),
     rateLimit: createRateLimiter(redis, config.redisPrefix, options.rateLimits),
     timelines: createTimelineReader({ db, redis, config }),
     aggregated: createAggregatedReader({ db, config }),

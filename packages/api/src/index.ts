@@ -1,4 +1,5 @@
 export { type AuthConfig, createAuthenticator, type Principal } from './auth.js';
+export { type Authenticate, addressKey, limitAuthFailures } from './auth-failure-limit.js';
 export { type ApiContext, type ApiDeps, createApiDeps } from './context.js';
 export { toTidelineError } from './errors.js';
 export { openApiDocument } from './openapi.js';

@@ -8,6 +8,11 @@ export interface RateLimitConfig {
   userPerMinute: number;
   /** Requests per minute for each server API key; 0 = unlimited. */
   serverPerMinute: number;
+  /**
+   * Failed authentications per minute for each client address, after which the address
+   * is refused (`limitAuthFailures`); 0 or absent = unlimited.
+   */
+  authFailuresPerMinute?: number;
 }
 
 /**
@@ -43,14 +48,23 @@ export function createRateLimiter(redis: Redis, prefix: string, config: RateLimi
       await chosen.consume(principalName(principal));
     } catch (error) {
       if (error instanceof RateLimiterRes) {
-        const retryAfterSeconds = Math.max(1, Math.ceil(error.msBeforeNext / 1000));
-        throw new TidelineError(
-          'RATE_LIMITED',
-          `rate limit of ${chosen.points} requests per minute reached; retry in ${retryAfterSeconds} s`,
-          { retryAfterSeconds },
+        throw rateLimited(
+          error.msBeforeNext,
+          `rate limit of ${chosen.points} requests per minute reached`,
         );
       }
       throw error;
     }
   };
+}
+
+/**
+ * RATE_LIMITED with the whole seconds until the window frees up (at least 1), which the
+ * transports send as `Retry-After`.
+ */
+export function rateLimited(msBeforeNext: number, reason: string): TidelineError {
+  const retryAfterSeconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
+  return new TidelineError('RATE_LIMITED', `${reason}; retry in ${retryAfterSeconds} s`, {
+    retryAfterSeconds,
+  });
 }

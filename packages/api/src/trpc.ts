@@ -53,9 +53,12 @@ const mapErrors = t.middleware(async ({ next }) => {
 
 export const publicProcedure = t.procedure.use(mapErrors);
 
-/** Authenticated (401 otherwise) and within the token's rate limit (429 otherwise). */
+/**
+ * Authenticated (401 otherwise; 429 once the client's address has failed too often) and
+ * within the token's rate limit (429 otherwise).
+ */
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const principal: Principal = await ctx.deps.authenticate(ctx.authorization);
+  const principal: Principal = await ctx.deps.authenticate(ctx.authorization, ctx.clientAddress);
   await ctx.deps.rateLimit(principal);
   return next({ ctx: { principal } });
 });

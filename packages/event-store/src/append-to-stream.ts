@@ -153,6 +153,27 @@ function prepare(append: StreamAppend): PreparedAppend {
 }
 
 /**
+ * Takes, for the rest of the caller's transaction, the lock every append to `streamId`
+ * takes. A read-decide-append step that takes it before it reads then decides on the
+ * stream's latest state, and its expected-version append cannot conflict: steps on one
+ * stream take turns instead of failing and retrying. Like an append, it must come before
+ * the transaction's first write; reads before it are fine but may be stale.
+ *
+ * @example
+ * await db.transaction().execute(async (tx) => {
+ *   await lockStream(tx, 'feed:user:ana');
+ *   const [last] = await readStream(tx, 'feed:user:ana', { direction: 'backward', limit: 1 });
+ *   // …decide on the latest state; no other append to the stream can come in between…
+ *   await appendToStream(tx, 'feed:user:ana', [event], {
+ *     expectedVersion: last?.streamVersion ?? 'no_stream',
+ *   });
+ * });
+ */
+export async function lockStream(tx: QueryExecutorProvider, streamId: string): Promise<void> {
+  await lockStreams(tx, [streamId]);
+}
+
+/**
  * Serializes appends to each stream before the transaction gets its id.
  *
  * Readers deliver events in transaction-id order, and a transaction id is handed out at

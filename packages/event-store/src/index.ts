@@ -3,6 +3,7 @@ export {
   type AppendResult,
   appendToStream,
   appendToStreams,
+  lockStream,
   MAX_EVENTS_PER_APPEND,
   type StreamAppend,
 } from './append-to-stream.js';

@@ -247,6 +247,33 @@ describe('updating activities', () => {
     expect(page.results[0]?.extra).toEqual(last.activity.extra);
   });
 
+  for (const writers of [20, 50]) {
+    it(`given ${writers} concurrent updates of one activity while its feed takes new posts, when they all return, then none failed and every set survives`, async () => {
+      const feed = `user:busy${writers}`;
+      const added = await addActivity(db(), feed, post(`busy${writers}`, 'p:1'));
+      const paths = Array.from({ length: writers }, (_, i) => `k${i}.n`);
+
+      const updates = paths.map((path, i) =>
+        updateActivity(db(), added.activity.id, { set: { [path]: i } }),
+      );
+      // Appends to the same stream move its version too.
+      const posts = Array.from({ length: 5 }, (_, i) =>
+        addActivity(db(), feed, post(`busy${writers}`, `p:more${i}`)),
+      );
+      const outcomes = await Promise.allSettled([...updates, ...posts]);
+
+      expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toEqual([]);
+      const expected = Object.fromEntries(paths.map((_, i) => [`k${i}`, { n: i }]));
+      const [last] = (await Promise.all(updates)).sort((a, b) =>
+        comparePositions(b.position, a.position),
+      );
+      expect(last?.activity.extra).toEqual(expected);
+      await h.quiesce();
+      const page = await h.reader.readFeed(feed, { limit: 10 });
+      expect(page.results.find((a) => a.id === added.activity.id)?.extra).toEqual(expected);
+    });
+  }
+
   it('given an unknown activity id, when updated, then it is NOT_FOUND', async () => {
     await rejection(() => updateActivity(db(), unknownId(), { set: { a: 1 } }), 'NOT_FOUND');
   });
@@ -313,6 +340,32 @@ describe('removing activities', () => {
       () => removeActivity(db(), 'user:thief', { id: other.activity.id }),
       'NOT_FOUND',
     );
+  });
+
+  it('given 30 activities of one feed, when all are removed concurrently while it is updated, then none failed and the feed is empty', async () => {
+    const feed = 'user:purge';
+    const added = await addActivities(
+      db(),
+      feed,
+      Array.from({ length: 30 }, (_, i) => post('purge', `p:${i}`)),
+    );
+    const ids = added.map((a) => a.activity.id);
+    const [first] = ids;
+
+    const outcomes = await Promise.allSettled([
+      ...ids.map((id) => removeActivity(db(), feed, { id })),
+      ...Array.from({ length: 10 }, (_, i) =>
+        first === undefined ? undefined : updateActivity(db(), first, { set: { [`k${i}`]: i } }),
+      ),
+    ]);
+
+    const failures = outcomes.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [(outcome.reason as TidelineError).code] : [],
+    );
+    // An update that comes after the first activity's removal finds it gone.
+    expect(failures.filter((code) => code !== 'NOT_FOUND')).toEqual([]);
+    await h.quiesce();
+    expect((await h.reader.readFeed(feed)).results).toEqual([]);
   });
 });
 
