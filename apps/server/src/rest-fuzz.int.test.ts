@@ -327,6 +327,12 @@ const wrongBodyValue: Record<BodyKind, fc.Arbitrary<unknown>> = {
   ),
 };
 
+/** Well-formed hex whose transaction id or sequence does not fit PostgreSQL's bigint. */
+const overflowingPosition = fc
+  .tuple(fc.bigInt(0n, 2n ** 64n - 1n), fc.bigInt(0n, 2n ** 64n - 1n))
+  .filter(([xid, seq]) => xid >= 2n ** 63n || seq >= 2n ** 63n)
+  .map(([xid, seq]) => xid.toString(16).padStart(16, '0') + seq.toString(16).padStart(16, '0'));
+
 /** A query value the REST adapter coerces with `Number()`; wrong if not 1…100. */
 const wrongLimit = nonEmpty(shortHostile).filter((s) => {
   const n = Number(s);
@@ -334,7 +340,10 @@ const wrongLimit = nonEmpty(shortHostile).filter((s) => {
 });
 const wrongQueryValue: Partial<Record<QueryKind, fc.Arbitrary<string>>> = {
   limit: fc.oneof(fc.constantFrom('0', '101', '-1', '1.5', 'NaN', '1e3'), wrongLimit),
-  position: nonEmpty(shortHostile).filter((s) => !/^[0-9a-f]{32}$/.test(s)),
+  position: fc.oneof(
+    nonEmpty(shortHostile).filter((s) => !/^[0-9a-f]{32}$/.test(s)),
+    overflowingPosition,
+  ),
   boolean: nonEmpty(shortHostile).filter((s) => s !== 'true' && s !== 'false'),
   foreignId: tooLong,
 };
@@ -472,6 +481,7 @@ interface Built {
   method: Method;
   url: string;
   body?: string;
+  headers?: Record<string, string>;
 }
 
 function build(op: FuzzOperation, decoration: Decoration, changes: readonly Mutation[]): Built {
@@ -561,6 +571,7 @@ async function send(
     method: request.method,
     signal: controller.signal,
     ...(request.body === undefined ? {} : { body: request.body }),
+    ...(request.headers === undefined ? {} : { headers: request.headers }),
   });
   const type = response.headers.get('content-type');
   // A request that opened a live stream was valid after all: report it, do not wait on it.
@@ -686,4 +697,70 @@ describe('strings and shapes PostgreSQL or a recursive walk could not take', () 
       message: expect.stringMatching(/NUL|Unicode|nest deeper/),
     });
   });
+});
+
+describe('positions PostgreSQL cannot compare', () => {
+  // Well-formed hex whose parts overflow bigint/xid8: each once answered 500 INTERNAL.
+  const overflowing = ['00000000000000018000000000000000', 'f'.repeat(32)];
+  const cases = overflowing.flatMap((position) => [
+    { field: 'after', url: `/api/v1/events?after=${position}` },
+    { field: 'minPosition', url: `/api/v1/feeds/timeline/ana/activities?minPosition=${position}` },
+    {
+      field: 'minPosition',
+      url: `/api/v1/feeds/notification/ana/activities?minPosition=${position}`,
+    },
+    { field: 'minPosition', url: `/api/v1/feeds/timeline/ana/following?minPosition=${position}` },
+    { field: 'minPosition', url: `/api/v1/feeds/user/bob/followers?minPosition=${position}` },
+    { field: 'lastEventId', url: `/api/v1/feeds/user/ana/stream?lastEventId=${position}` },
+    {
+      field: 'lastEventId',
+      url: '/api/v1/feeds/user/ana/stream',
+      headers: { 'last-event-id': position },
+    },
+  ]);
+
+  it.each(cases)('$url $headers answers 400 naming $field', async ({ field, url, ...rest }) => {
+    const reply = await send({ method: 'GET', url, ...rest });
+    expect(reply.status, reply.text).toBe(400);
+    expect(JSON.parse(reply.text)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ path: field }] },
+    });
+  });
+
+  it.each(overflowing)('the tRPC watch refuses lastEventId %s as VALIDATION_FAILED', async (id) => {
+    const input = encodeURIComponent(JSON.stringify({ group: 'user', id: 'ana', lastEventId: id }));
+    const controller = new AbortController();
+    const response = await server.request(`/trpc/feeds.watch?input=${input}`, {
+      signal: controller.signal,
+    });
+    const reader = response.body?.getReader();
+    let text = '';
+    while (reader && !/event: serialized-error\ndata: .*\n/.test(text)) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    expect(text).toMatch(/VALIDATION_FAILED/);
+    expect(text).toMatch(/lastEventId/);
+  });
+});
+
+describe('cursors at the edges of what they encode', () => {
+  const id = '7ZZZZZZZZZZZZZZZZZZZZZZZZZ';
+  const edges = ['9999999999999999', '-9999999999999999'].map((ms) =>
+    Buffer.from(`${ms}:${id}`).toString('base64url'),
+  );
+  it.each(
+    edges.flatMap((cursor) =>
+      ['timeline/ana/activities', 'notification/ana/activities'].map((path) => ({ cursor, path })),
+    ),
+  )(
+    'GET $path with cursor $cursor reads an empty or partial page, never a 500',
+    async ({ cursor, path }) => {
+      const reply = await send({ method: 'GET', url: `/api/v1/feeds/${path}?cursor=${cursor}` });
+      expect(reply.status, reply.text).toBe(200);
+    },
+  );
 });
