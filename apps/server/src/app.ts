@@ -14,6 +14,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { DRAINING } from './close-http-server.js';
+import { decodeEncodedBodies, refuseUnsupportedEncodings } from './content-encoding.js';
 import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
@@ -92,7 +93,7 @@ export function createApp(deps: AppDependencies): Express {
       maxAge: 600,
     }),
   );
-  app.use(refuseLargeBodies);
+  app.use(refuseLargeBodies, refuseUnsupportedEncodings);
 
   // Liveness: answers while the process runs, whatever its dependencies do.
   app.get('/healthz', (_req, res) => {
@@ -169,6 +170,8 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     '/trpc',
+    decodeEncodedBodies(MAX_BODY_BYTES),
+    jsonBodyErrors,
     createExpressMiddleware({
       router: appRouter,
       createContext,

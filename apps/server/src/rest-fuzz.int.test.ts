@@ -15,8 +15,9 @@ import { startTestServer, type TestServer } from './testing/test-server.js';
  * Hostile input into every REST operation's path parameters, query and body, with the
  * server API key. Every generated request is invalid by construction — it always carries
  * at least one mutation that no valid request has (an unknown field, a wrong type, a
- * missing field, a malformed path parameter, malformed JSON or a body over 1 MiB) — so
- * the server must answer each with a 4xx error body and append nothing to the log.
+ * missing field, a malformed path parameter, malformed JSON, a body over 1 MiB or a
+ * `Content-Encoding` the body does not have) — so the server must answer each with a 4xx
+ * error body and append nothing to the log.
  */
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -361,7 +362,8 @@ type Mutation =
       at: number;
       garbage: string;
     }
-  | { kind: 'oversized body' };
+  | { kind: 'oversized body' }
+  | { kind: 'false content-encoding'; encoding: string };
 
 interface Decoration {
   params: Record<string, string>;
@@ -431,6 +433,18 @@ function mutations(op: FuzzOperation): fc.Arbitrary<Mutation> {
         garbage: shortHostile,
       }),
       fc.constant({ kind: 'oversized body' }),
+      fc.record({
+        kind: fc.constant('false content-encoding'),
+        encoding: fc.constantFrom(
+          'gzip',
+          'deflate',
+          'br',
+          'GZIP',
+          'x-gzip',
+          'compress',
+          'gzip, br',
+        ),
+      }),
     );
   } else {
     options.push(
@@ -498,6 +512,7 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
     ...decoration.body,
   };
   let corrupt: ((text: string) => string) | undefined;
+  const headers: Record<string, string> = {};
   for (const change of changes) {
     const target: Record<string, unknown> = body ?? query;
     switch (change.kind) {
@@ -517,6 +532,10 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
       case 'malformed JSON':
         corrupt = malform(change);
         break;
+      case 'false content-encoding':
+        // The body stays plain text: it never decodes as the header says.
+        headers['content-encoding'] = change.encoding;
+        break;
     }
   }
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
@@ -530,6 +549,7 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
     method: op.method,
     url: `/api/v1${path}${search === '' ? '' : `?${search}`}`,
     ...(text === undefined ? {} : { body: corrupt ? corrupt(text) : text }),
+    ...(Object.keys(headers).length === 0 ? {} : { headers }),
   };
 }
 
@@ -761,6 +781,54 @@ describe('cursors at the edges of what they encode', () => {
     async ({ cursor, path }) => {
       const reply = await send({ method: 'GET', url: `/api/v1/feeds/${path}?cursor=${cursor}` });
       expect(reply.status, reply.text).toBe(200);
+    },
+  );
+});
+
+describe('Content-Encoding that does not match the body', () => {
+  // Every operation but the reads, which fetch cannot send a body with: the six that
+  // document a body and the two DELETEs, whose bodies are parsed (and refused) too.
+  const bodied = fuzzOperations.filter((op) => op.method !== 'GET');
+  const plain = (op: FuzzOperation): Built => ({
+    ...build(op, { params: {}, query: {}, body: {} }, []),
+    body: JSON.stringify(op.validBody?.() ?? {}),
+  });
+  const cases = bodied.flatMap((op) =>
+    (['gzip', 'deflate', 'br', 'GZip'] as const).map((encoding) => ({
+      op,
+      encoding,
+      name: `${op.method} ${op.path}`,
+    })),
+  );
+
+  it.each(cases)(
+    '$name with $encoding on a plain body: 400, nothing appended',
+    async ({ op, encoding }) => {
+      const before = await eventCount();
+      const reply = await send({ ...plain(op), headers: { 'content-encoding': encoding } });
+      expectErrorBody(reply);
+      expect(reply.status, reply.text).toBe(400);
+      expect(JSON.parse(reply.text)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(new RegExp(`${encoding}.*content-encoding`, 'i')),
+        details: { fields: [{ path: 'body' }] },
+      });
+      expect(await eventCount()).toBe(before);
+    },
+  );
+
+  it.each(bodied.map((op) => ({ op, name: `${op.method} ${op.path}` })))(
+    '$name with an unsupported encoding: 415, nothing appended',
+    async ({ op }) => {
+      const before = await eventCount();
+      const reply = await send({ ...plain(op), headers: { 'content-encoding': 'compress' } });
+      expectErrorBody(reply);
+      expect(reply.status, reply.text).toBe(415);
+      expect(JSON.parse(reply.text)).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: expect.stringMatching(/content-encoding/i),
+      });
+      expect(await eventCount()).toBe(before);
     },
   );
 });
