@@ -19,6 +19,7 @@ import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
+import { refuseAndLinger } from './lingering-close.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -233,14 +234,15 @@ function sameOriginWebSockets(req: IncomingMessage): string {
   return /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `ws://${host} wss://${host}` : "'self'";
 }
 
-/** A declared body over the limit is refused before a byte of it is read. */
+/**
+ * A declared body over the limit is refused before a byte of it is read; the client may
+ * still be sending it, so the connection lingers until it is done (`refuseAndLinger`).
+ */
 const refuseLargeBodies: RequestHandler = (req, res, next) => {
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > MAX_BODY_BYTES) {
-    res.setHeader('Connection', 'close');
-    res
-      .status(413)
-      .json(new TidelineError('PAYLOAD_TOO_LARGE', 'request body: must be at most 1 MiB'));
+    const error = new TidelineError('PAYLOAD_TOO_LARGE', 'request body: must be at most 1 MiB');
+    refuseAndLinger(req, res, error);
     return;
   }
   next();
