@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Express } from 'express';
 import { MAX_BODY_BYTES } from './app.js';
-import { LINGER_MAX_BYTES } from './lingering-close.js';
+import { answerClientError, LINGER_MAX_BYTES } from './lingering-close.js';
 
 /**
  * The most request body bytes one request may make the server read, refused or not: the
@@ -26,6 +26,9 @@ const MAX_READ_BYTES = MAX_BODY_BYTES + LINGER_MAX_BYTES;
  * `ServerResponse` that inherit the app's own prototypes, so `req.app`, `res.json` and
  * every extension made to `app.request` or `express.request` still apply. Each request
  * counts the body bytes it is given and cuts the connection past `MAX_READ_BYTES`.
+ *
+ * Request heads Node cannot take (over its 16 KiB, or malformed) get a JSON error and a
+ * lingering close (`answerClientError`) instead of Node's bare status line and reset.
  *
  * @example
  * const server = createHttpServer(createApp(deps)).listen(3000);
@@ -53,8 +56,10 @@ export function createHttpServer(app: Express): http.Server {
   Object.setPrototypeOf(ExpressResponse.prototype, app.response);
   app.request = ExpressRequest.prototype as unknown as Express['request'];
   app.response = ExpressResponse.prototype as unknown as Express['response'];
-  return http.createServer(
+  const server = http.createServer(
     { IncomingMessage: ExpressRequest, ServerResponse: ExpressResponse },
     app,
   );
+  server.on('clientError', answerClientError);
+  return server;
 }

@@ -148,3 +148,25 @@ describe('a chunked body without end', () => {
     },
   );
 });
+
+describe('a request head over the limit', () => {
+  const longQuery = `?${'q='.padEnd(70 * 1024, 'x')}`;
+
+  it('fetch with a 70 KB query string reads a 431 naming the limit', async () => {
+    const response = await server.request(`/api/v1/feeds/user/ana/activities${longQuery}`);
+    expect(response.status).toBe(431);
+    expect(await response.json()).toMatchObject({
+      code: 'HEADERS_TOO_LARGE',
+      message: expect.stringMatching(/16 KiB/),
+    });
+  });
+
+  it('a raw socket sending it reads the whole 431, then the server closes', async () => {
+    const head = `GET /api/v1/events${longQuery} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    const reply = await rawRequest(head, 0);
+    expect(reply.error).toBeUndefined();
+    expect(reply.text).toMatch(/^HTTP\/1\.1 431 /);
+    const body = reply.text.slice(reply.text.indexOf('\r\n\r\n') + 4);
+    expect(JSON.parse(body)).toMatchObject({ code: 'HEADERS_TOO_LARGE' });
+  });
+});
