@@ -20,10 +20,12 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createOpenApiExpressMiddleware } from 'trpc-to-openapi';
 import { DRAINING } from './close-http-server.js';
+import { decodeEncodedBodies, refuseUnsupportedEncodings } from './content-encoding.js';
 import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
+import { refuseAndLinger } from './lingering-close.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -98,7 +100,7 @@ export function createApp(deps: AppDependencies): Express {
       maxAge: 600,
     }),
   );
-  app.use(refuseLargeBodies);
+  app.use(refuseLargeBodies, refuseUnsupportedEncodings);
 
   // Liveness: answers while the process runs, whatever its dependencies do.
   app.get('/healthz', (_req, res) => {
@@ -181,6 +183,8 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     '/trpc',
+    decodeEncodedBodies(MAX_BODY_BYTES),
+    jsonBodyErrors,
     createExpressMiddleware({
       router: appRouter,
       createContext,
@@ -242,14 +246,15 @@ function sameOriginWebSockets(req: IncomingMessage): string {
   return /^[A-Za-z0-9.:[\]-]+$/.test(host) ? `ws://${host} wss://${host}` : "'self'";
 }
 
-/** A declared body over the limit is refused before a byte of it is read. */
+/**
+ * A declared body over the limit is refused before a byte of it is read; the client may
+ * still be sending it, so the connection lingers until it is done (`refuseAndLinger`).
+ */
 const refuseLargeBodies: RequestHandler = (req, res, next) => {
   const length = Number(req.headers['content-length'] ?? 0);
   if (length > MAX_BODY_BYTES) {
-    res.setHeader('Connection', 'close');
-    res
-      .status(413)
-      .json(new TidelineError('PAYLOAD_TOO_LARGE', 'request body: must be at most 1 MiB'));
+    const error = new TidelineError('PAYLOAD_TOO_LARGE', 'request body: must be at most 1 MiB');
+    refuseAndLinger(req, res, error);
     return;
   }
   next();

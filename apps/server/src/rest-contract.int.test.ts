@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { openApiDocument } from '@tideline/api';
 import { type ErrorCode, errorCodes, errorCodeTable } from '@tideline/domain';
@@ -897,6 +898,67 @@ function postChunked(path: string, chunks: readonly string[]): Promise<Reply> {
     request.end();
   });
 }
+
+describe('compressed request bodies', () => {
+  const compress = { gzip: gzipSync, deflate: deflateSync, br: brotliCompressSync };
+  const encoded = (encoding: keyof typeof compress, value: unknown) =>
+    new Uint8Array(compress[encoding](JSON.stringify(value)));
+
+  const decoded = (Object.keys(compress) as (keyof typeof compress)[]).flatMap((encoding) => [
+    { api: 'REST', encoding, path: '/api/v1/feeds/user/ana/activities', input: {}, status: 201 },
+    {
+      api: 'tRPC',
+      encoding,
+      path: '/trpc/feeds.add',
+      input: { group: 'user', id: 'ana' },
+      status: 200,
+    },
+  ]);
+  it.each(decoded)('$api decodes a $encoding body and adds the activity', async (c) => {
+    const object = `${c.api}:${c.encoding}`;
+    const response = await server.request(c.path, {
+      method: 'POST',
+      headers: { 'content-encoding': c.encoding },
+      body: encoded(c.encoding, { ...c.input, ...activityBody, object }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(c.status);
+    expect(text).toContain(`"object":"${object}"`);
+  });
+
+  it.each([
+    { encoding: 'gzip', status: 400, code: 'VALIDATION_FAILED' },
+    { encoding: 'compress', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' },
+  ])(
+    'tRPC refuses a plain body sent as $encoding with $status $code, like REST',
+    async ({ encoding, status, code }) => {
+      const response = await server.request('/trpc/feeds.add', {
+        method: 'POST',
+        headers: { 'content-encoding': encoding },
+        body: JSON.stringify({ group: 'user', id: 'ana', ...activityBody }),
+      });
+      expect(response.status).toBe(status);
+      expect(await response.json()).toMatchObject({ code, message: expect.any(String) });
+    },
+  );
+
+  it.each(['/api/v1/feeds/user/ana/activities', '/trpc/feeds.add'])(
+    '%s refuses a gzip bomb (a small body that inflates past 1 MiB) with 413',
+    async (path) => {
+      const bomb = gzipSync(
+        JSON.stringify({ ...activityBody, extra: { pad: 'x'.repeat(8 * 1024 * 1024) } }),
+      );
+      expect(bomb.length).toBeLessThan(64 * 1024);
+      const response = await server.request(path, {
+        method: 'POST',
+        headers: { 'content-encoding': 'gzip' },
+        body: new Uint8Array(bomb),
+      });
+      expect(response.status).toBe(413);
+      expect(await response.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    },
+  );
+});
 
 describe('the HTTP surface', () => {
   const addPath = '/feeds/{group}/{id}/activities';

@@ -15,8 +15,9 @@ import { startTestServer, type TestServer } from './testing/test-server.js';
  * Hostile input into every REST operation's path parameters, query and body, with the
  * server API key. Every generated request is invalid by construction — it always carries
  * at least one mutation that no valid request has (an unknown field, a wrong type, a
- * missing field, a malformed path parameter, malformed JSON or a body over 1 MiB) — so
- * the server must answer each with a 4xx error body and append nothing to the log.
+ * missing field, a malformed path parameter, malformed JSON, a body over 1 MiB or a
+ * `Content-Encoding` the body does not have) — so the server must answer each with a 4xx
+ * error body and append nothing to the log.
  */
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -228,7 +229,7 @@ const hostileSnippets = [
 const snippet = fc.constantFrom(...hostileSnippets);
 const loneSurrogate = fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c));
 
-/** Short enough for a URL (Node refuses request heads over 16 KiB with a bare 431). */
+/** Short enough for a URL (request heads over 16 KiB are a 431, tested on their own). */
 const shortHostile = fc.oneof(
   snippet,
   fc
@@ -327,6 +328,12 @@ const wrongBodyValue: Record<BodyKind, fc.Arbitrary<unknown>> = {
   ),
 };
 
+/** Well-formed hex whose transaction id or sequence does not fit PostgreSQL's bigint. */
+const overflowingPosition = fc
+  .tuple(fc.bigInt(0n, 2n ** 64n - 1n), fc.bigInt(0n, 2n ** 64n - 1n))
+  .filter(([xid, seq]) => xid >= 2n ** 63n || seq >= 2n ** 63n)
+  .map(([xid, seq]) => xid.toString(16).padStart(16, '0') + seq.toString(16).padStart(16, '0'));
+
 /** A query value the REST adapter coerces with `Number()`; wrong if not 1…100. */
 const wrongLimit = nonEmpty(shortHostile).filter((s) => {
   const n = Number(s);
@@ -334,7 +341,10 @@ const wrongLimit = nonEmpty(shortHostile).filter((s) => {
 });
 const wrongQueryValue: Partial<Record<QueryKind, fc.Arbitrary<string>>> = {
   limit: fc.oneof(fc.constantFrom('0', '101', '-1', '1.5', 'NaN', '1e3'), wrongLimit),
-  position: nonEmpty(shortHostile).filter((s) => !/^[0-9a-f]{32}$/.test(s)),
+  position: fc.oneof(
+    nonEmpty(shortHostile).filter((s) => !/^[0-9a-f]{32}$/.test(s)),
+    overflowingPosition,
+  ),
   boolean: nonEmpty(shortHostile).filter((s) => s !== 'true' && s !== 'false'),
   foreignId: tooLong,
 };
@@ -352,7 +362,8 @@ type Mutation =
       at: number;
       garbage: string;
     }
-  | { kind: 'oversized body' };
+  | { kind: 'oversized body' }
+  | { kind: 'false content-encoding'; encoding: string };
 
 interface Decoration {
   params: Record<string, string>;
@@ -422,6 +433,18 @@ function mutations(op: FuzzOperation): fc.Arbitrary<Mutation> {
         garbage: shortHostile,
       }),
       fc.constant({ kind: 'oversized body' }),
+      fc.record({
+        kind: fc.constant('false content-encoding'),
+        encoding: fc.constantFrom(
+          'gzip',
+          'deflate',
+          'br',
+          'GZIP',
+          'x-gzip',
+          'compress',
+          'gzip, br',
+        ),
+      }),
     );
   } else {
     options.push(
@@ -472,6 +495,7 @@ interface Built {
   method: Method;
   url: string;
   body?: string;
+  headers?: Record<string, string>;
 }
 
 function build(op: FuzzOperation, decoration: Decoration, changes: readonly Mutation[]): Built {
@@ -488,6 +512,7 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
     ...decoration.body,
   };
   let corrupt: ((text: string) => string) | undefined;
+  const headers: Record<string, string> = {};
   for (const change of changes) {
     const target: Record<string, unknown> = body ?? query;
     switch (change.kind) {
@@ -507,6 +532,10 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
       case 'malformed JSON':
         corrupt = malform(change);
         break;
+      case 'false content-encoding':
+        // The body stays plain text: it never decodes as the header says.
+        headers['content-encoding'] = change.encoding;
+        break;
     }
   }
   const path = op.path.replace(/\{(\w+)\}/g, (_, name: string) =>
@@ -520,6 +549,7 @@ function build(op: FuzzOperation, decoration: Decoration, changes: readonly Muta
     method: op.method,
     url: `/api/v1${path}${search === '' ? '' : `?${search}`}`,
     ...(text === undefined ? {} : { body: corrupt ? corrupt(text) : text }),
+    ...(Object.keys(headers).length === 0 ? {} : { headers }),
   };
 }
 
@@ -561,6 +591,7 @@ async function send(
     method: request.method,
     signal: controller.signal,
     ...(request.body === undefined ? {} : { body: request.body }),
+    ...(request.headers === undefined ? {} : { headers: request.headers }),
   });
   const type = response.headers.get('content-type');
   // A request that opened a live stream was valid after all: report it, do not wait on it.
@@ -686,4 +717,135 @@ describe('strings and shapes PostgreSQL or a recursive walk could not take', () 
       message: expect.stringMatching(/NUL|Unicode|nest deeper/),
     });
   });
+});
+
+describe('positions PostgreSQL cannot compare', () => {
+  // Well-formed hex whose parts overflow bigint/xid8: each once answered 500 INTERNAL.
+  const overflowing = ['00000000000000018000000000000000', 'f'.repeat(32)];
+  const cases = overflowing.flatMap((position) => [
+    { field: 'after', url: `/api/v1/events?after=${position}` },
+    { field: 'minPosition', url: `/api/v1/feeds/timeline/ana/activities?minPosition=${position}` },
+    {
+      field: 'minPosition',
+      url: `/api/v1/feeds/notification/ana/activities?minPosition=${position}`,
+    },
+    { field: 'minPosition', url: `/api/v1/feeds/timeline/ana/following?minPosition=${position}` },
+    { field: 'minPosition', url: `/api/v1/feeds/user/bob/followers?minPosition=${position}` },
+    { field: 'lastEventId', url: `/api/v1/feeds/user/ana/stream?lastEventId=${position}` },
+    {
+      field: 'lastEventId',
+      url: '/api/v1/feeds/user/ana/stream',
+      headers: { 'last-event-id': position },
+    },
+  ]);
+
+  it.each(cases)('$url $headers answers 400 naming $field', async ({ field, url, ...rest }) => {
+    const reply = await send({ method: 'GET', url, ...rest });
+    expect(reply.status, reply.text).toBe(400);
+    expect(JSON.parse(reply.text)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: { fields: [{ path: field }] },
+    });
+  });
+
+  it.each(overflowing)('the tRPC watch refuses lastEventId %s as VALIDATION_FAILED', async (id) => {
+    const input = encodeURIComponent(JSON.stringify({ group: 'user', id: 'ana', lastEventId: id }));
+    const controller = new AbortController();
+    const response = await server.request(`/trpc/feeds.watch?input=${input}`, {
+      signal: controller.signal,
+    });
+    const reader = response.body?.getReader();
+    let text = '';
+    while (reader && !/event: serialized-error\ndata: .*\n/.test(text)) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    controller.abort();
+    expect(text).toMatch(/VALIDATION_FAILED/);
+    expect(text).toMatch(/lastEventId/);
+  });
+});
+
+describe('cursors at the edges of what they encode', () => {
+  const id = '7ZZZZZZZZZZZZZZZZZZZZZZZZZ';
+  const edges = ['9999999999999999', '-9999999999999999'].map((ms) =>
+    Buffer.from(`${ms}:${id}`).toString('base64url'),
+  );
+  it.each(
+    edges.flatMap((cursor) =>
+      ['timeline/ana/activities', 'notification/ana/activities'].map((path) => ({ cursor, path })),
+    ),
+  )(
+    'GET $path with cursor $cursor reads an empty or partial page, never a 500',
+    async ({ cursor, path }) => {
+      const reply = await send({ method: 'GET', url: `/api/v1/feeds/${path}?cursor=${cursor}` });
+      expect(reply.status, reply.text).toBe(200);
+    },
+  );
+});
+
+describe('Content-Encoding that does not match the body', () => {
+  // Every operation but the reads, which fetch cannot send a body with: the six that
+  // document a body and the two DELETEs, whose bodies are parsed (and refused) too.
+  const bodied = fuzzOperations.filter((op) => op.method !== 'GET');
+  const plain = (op: FuzzOperation): Built => ({
+    ...build(op, { params: {}, query: {}, body: {} }, []),
+    body: JSON.stringify(op.validBody?.() ?? {}),
+  });
+  const cases = bodied.flatMap((op) =>
+    (['gzip', 'deflate', 'br', 'GZip'] as const).map((encoding) => ({
+      op,
+      encoding,
+      name: `${op.method} ${op.path}`,
+    })),
+  );
+
+  it.each(cases)(
+    '$name with $encoding on a plain body: 400, nothing appended',
+    async ({ op, encoding }) => {
+      const before = await eventCount();
+      const reply = await send({ ...plain(op), headers: { 'content-encoding': encoding } });
+      expectErrorBody(reply);
+      expect(reply.status, reply.text).toBe(400);
+      expect(JSON.parse(reply.text)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        message: expect.stringMatching(new RegExp(`${encoding}.*content-encoding`, 'i')),
+        details: { fields: [{ path: 'body' }] },
+      });
+      expect(await eventCount()).toBe(before);
+    },
+  );
+
+  it.each(bodied.map((op) => ({ op, name: `${op.method} ${op.path}` })))(
+    '$name with an unsupported encoding: 415, nothing appended',
+    async ({ op }) => {
+      const before = await eventCount();
+      const reply = await send({ ...plain(op), headers: { 'content-encoding': 'compress' } });
+      expectErrorBody(reply);
+      expect(reply.status, reply.text).toBe(415);
+      expect(JSON.parse(reply.text)).toMatchObject({
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        message: expect.stringMatching(/content-encoding/i),
+      });
+      expect(await eventCount()).toBe(before);
+    },
+  );
+});
+
+describe('a query string over the request head limit', () => {
+  const longQuery = `unknown=${'x'.repeat(70 * 1024)}`;
+  it.each(fuzzOperations.map((op) => ({ op, name: `${op.method} ${op.path}` })))(
+    '$name: 431 HEADERS_TOO_LARGE, nothing appended',
+    async ({ op }) => {
+      const before = await eventCount();
+      const request = build(op, { params: {}, query: {}, body: {} }, []);
+      const separator = request.url.includes('?') ? '&' : '?';
+      const reply = await send({ ...request, url: `${request.url}${separator}${longQuery}` });
+      expectErrorBody(reply);
+      expect(reply.status).toBe(431);
+      expect(JSON.parse(reply.text)).toMatchObject({ message: expect.stringMatching(/16 KiB/) });
+      expect(await eventCount()).toBe(before);
+    },
+  );
 });

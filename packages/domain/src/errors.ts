@@ -10,6 +10,7 @@ export const errorCodes = [
   'VERSION_CONFLICT',
   'IDEMPOTENCY_CONFLICT',
   'PAYLOAD_TOO_LARGE',
+  'HEADERS_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'METHOD_NOT_ALLOWED',
   'RATE_LIMITED',
@@ -44,6 +45,9 @@ export const errorCodeTable = {
   // A retried request (same idempotency key or event id) arrived with a different payload.
   IDEMPOTENCY_CONFLICT: { httpStatus: 409, trpcCode: 'CONFLICT' },
   PAYLOAD_TOO_LARGE: { httpStatus: 413, trpcCode: 'PAYLOAD_TOO_LARGE' },
+  // A request line and headers over Node's 16 KiB: refused before any router sees it, so
+  // never a tRPC error; the nearest tRPC code stands in for the table's sake.
+  HEADERS_TOO_LARGE: { httpStatus: 431, trpcCode: 'PAYLOAD_TOO_LARGE' },
   UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, trpcCode: 'UNSUPPORTED_MEDIA_TYPE' },
   METHOD_NOT_ALLOWED: { httpStatus: 405, trpcCode: 'METHOD_NOT_SUPPORTED' },
   RATE_LIMITED: { httpStatus: 429, trpcCode: 'TOO_MANY_REQUESTS' },

@@ -13,7 +13,13 @@ export interface PositionParts {
 }
 
 const WIDTH = 16;
-const PATTERN = /^[0-9a-f]{32}$/;
+/**
+ * Two 16-digit hex parts, each at most 2^63 - 1: PostgreSQL compares them as `xid8` and
+ * `bigint`, and a larger part (still valid hex) made every query that took it fail with
+ * "out of range for type bigint" — a 500 for a client's typo. No real transaction id or
+ * sequence comes near 2^63, so refusing them here refuses nothing the log ever handed out.
+ */
+const PATTERN = /^[0-7][0-9a-f]{15}[0-7][0-9a-f]{15}$/;
 
 /** Before every event: where a consumer that starts from the beginning stands. */
 export const START: Position = encodePosition({ transactionId: 0n, sequence: 0n });
@@ -37,7 +43,10 @@ export function positionParts(position: string): PositionParts {
   return parts;
 }
 
-/** Parses a position a client handed back; `undefined` when it is not one of ours. */
+/**
+ * Parses a position a client handed back; `undefined` when it is not one of ours,
+ * including well-formed hex whose parts PostgreSQL could not compare.
+ */
 export function decodePosition(value: string): PositionParts | undefined {
   if (!PATTERN.test(value)) return undefined;
   return {

@@ -3,6 +3,7 @@ import {
   comparePositions,
   decodePosition,
   encodePosition,
+  isPosition,
   positionParts,
   START,
 } from './position.js';
@@ -34,6 +35,24 @@ describe('positions', () => {
       expect(decodePosition(value)).toBeUndefined();
     },
   );
+
+  it.each([
+    '00000000000000018000000000000000',
+    '8000000000000000000000000000000a',
+    'ffffffffffffffffffffffffffffffff',
+  ])('rejects %j, whose parts do not fit PostgreSQL bigint/xid8 comparisons', (value) => {
+    expect(decodePosition(value)).toBeUndefined();
+    expect(isPosition(value)).toBe(false);
+  });
+
+  it('accepts the largest position PostgreSQL can compare', () => {
+    const largest = '7fffffffffffffff7fffffffffffffff';
+    expect(isPosition(largest)).toBe(true);
+    expect(decodePosition(largest)).toEqual({
+      transactionId: 2n ** 63n - 1n,
+      sequence: 2n ** 63n - 1n,
+    });
+  });
 
   it('gives the parts of a position the service made, and a RangeError naming anything else', () => {
     const parts = { transactionId: 771n, sequence: 12n };
