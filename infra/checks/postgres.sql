@@ -23,6 +23,7 @@ applied_migrations AS (
 expected_tables(migration, name) AS (VALUES
   ('0001-event-store', 'events'), ('0001-event-store', 'streams'),
   ('0001-event-store', 'consumer_checkpoints'), ('0001-event-store', 'dead_letters'),
+  ('0002-consumer-leases', 'consumer_leases'),
   ('0100-feeds', 'feed_activities'), ('0100-feeds', 'feed_entries'), ('0100-feeds', 'follows'),
   ('0100-feeds', 'kept_follows'), ('0100-feeds', 'follower_counts'),
   ('0101-marks', 'feed_marks'), ('0101-marks', 'feed_mark_all'),
@@ -39,6 +40,7 @@ expected_indexes(migration, name) AS (VALUES
   ('0001-event-store', 'consumer_checkpoints.consumer_checkpoints_pkey'),
   ('0001-event-store', 'dead_letters.dead_letters_pkey'),
   ('0001-event-store', 'dead_letters.dead_letters_consumer_position_key'),
+  ('0002-consumer-leases', 'consumer_leases.consumer_leases_pkey'),
   ('0100-feeds', 'events.events_activity_id_idx'),
   ('0100-feeds', 'events.events_foreign_id_idx'),
   ('0100-feeds', 'feed_activities.feed_activities_pkey'),

@@ -15,6 +15,11 @@ export const envSchema = z.object({
   FANOUT_CONCURRENCY: integerVar(1, 256, 8),
   /** How often the `author_recent_entries` materialized view is refreshed; 0 = never. */
   MATERIALIZED_VIEW_REFRESH_SECONDS: integerVar(0, 86_400, 30),
+  /**
+   * Lease of each projector's leadership: a stalled or cut-off leader is replaced within
+   * about this, and a batch transaction may not sit idle longer.
+   */
+  PROJECTOR_LEASE_SECONDS: integerVar(2, 300, 5),
   ...serviceUrlsShape,
   LOG_LEVEL: logLevelVar,
   /** Tells workers apart in logs and `pg_stat_activity`; the launcher numbers them from 1. */

@@ -19,4 +19,14 @@ describe('worker environment', () => {
       );
     }
   });
+
+  it('given nothing set, then a projector lease lasts 5 seconds', () => {
+    expect(loadEnv({}).PROJECTOR_LEASE_SECONDS).toBe(5);
+  });
+
+  it('given a lease too short to renew reliably, then loading fails naming it', () => {
+    for (const value of ['0', '1', '301', 'long']) {
+      expect(() => loadEnv({ PROJECTOR_LEASE_SECONDS: value })).toThrow(/PROJECTOR_LEASE_SECONDS/);
+    }
+  });
 });

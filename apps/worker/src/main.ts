@@ -69,6 +69,7 @@ try {
     await runWorker({
       db,
       connectionString: env.DATABASE_URL,
+      leaseTtlMs: env.PROJECTOR_LEASE_SECONDS * 1000,
       projections: projections({ redis, queue, config }),
       logger,
       signal: controller.signal,

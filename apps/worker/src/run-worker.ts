@@ -5,8 +5,10 @@ import type { Logger } from 'pino';
 
 export interface WorkerDependencies<DB> {
   db: Kysely<DB>;
-  /** For each consumer's own connection (LISTEN and its advisory lock). */
+  /** For each consumer's own connection (LISTEN and its lease renewals). */
   connectionString: string;
+  /** Leadership lease of each consumer (`PROJECTOR_LEASE_SECONDS`); default 5 s. */
+  leaseTtlMs?: number;
   /** The read models this worker keeps; each runs as one event-store consumer. */
   projections: readonly Projection<DB>[];
   logger: Logger;
@@ -16,7 +18,8 @@ export interface WorkerDependencies<DB> {
 
 /**
  * Runs one consumer per projection until `signal` aborts. Any number of workers may run
- * this: per projection, one instance is active and the others stand by.
+ * this: per projection, the one holding its lease is active and the others stand by,
+ * taking over within about a lease if it stops, dies or stalls.
  *
  * @example
  * await runWorker({ db, connectionString, projections: [feedProjector], logger, signal });
@@ -28,6 +31,7 @@ export async function runWorker<DB>(deps: WorkerDependencies<DB>): Promise<void>
       db: deps.db,
       connectionString: deps.connectionString,
       projection,
+      ...(deps.leaseTtlMs ? { leaseTtlMs: deps.leaseTtlMs } : {}),
       onFailure: ({ event, attempt, error, parked }) =>
         logger.warn(
           { err: error, consumer: projection.name, eventId: event.eventId, attempt, parked },

@@ -1,14 +1,16 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEventStore } from './event-store.js';
 import { readAll } from './read-all.js';
 import {
+  batchInFlight,
   createTestDatabase,
   deliveries,
+  exited,
   recordingMigrations,
+  spawnConsumerChild,
   type TestDatabase,
   waitFor,
 } from './testing/index.js';
@@ -25,27 +27,9 @@ afterAll(async () => {
 });
 
 function startChild(name: string): ChildProcess {
-  const script = fileURLToPath(new URL('./testing/consumer-child.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, testDb.url, name], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const child = spawnConsumerChild(testDb.url, name);
   children.push(child);
   return child;
-}
-
-async function batchInFlight(): Promise<boolean> {
-  const result = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM pg_stat_activity
-    WHERE datname = current_database() AND state = 'active'
-      AND query LIKE '%pg_sleep(0.05)%' AND pid <> pg_backend_pid()`.execute(testDb.db);
-  return (result.rows[0]?.n ?? 0) > 0;
-}
-
-function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
-  });
 }
 
 describe('a consumer process killed mid-batch', () => {
@@ -66,7 +50,8 @@ describe('a consumer process killed mid-batch', () => {
     const first = startChild(name);
     // Kill it once it has committed some batches and is inside the next one's transaction.
     await waitFor(
-      async () => (await deliveries(testDb.db, name)).length >= 50 && (await batchInFlight()),
+      async () =>
+        (await deliveries(testDb.db, name)).length >= 50 && (await batchInFlight(testDb.db)),
       { timeoutMs: 30_000, intervalMs: 5, message: 'the first child to be mid-batch' },
     );
     first.kill('SIGKILL');

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Kysely } from 'kysely';
 import pg from 'pg';
 import {
@@ -7,6 +9,8 @@ import {
   type StartFrom,
   saveCheckpoint,
 } from './checkpoints.js';
+import { LeaseLostError, type LeaseState, readLease } from './consumer-lease.js';
+import { type LeaseHolder, takeLease } from './lease-holder.js';
 import { type Position, START } from './position.js';
 import {
   type BatchOptions,
@@ -20,7 +24,7 @@ import { createWakeup } from './wakeup.js';
 
 export interface ConsumerOptions<DB> {
   db: Kysely<DB>;
-  /** For the consumer's own connection, which LISTENs and holds the advisory lock. */
+  /** For the consumer's own connection, which LISTENs and takes and renews the lease. */
   connectionString: string;
   projection: Projection<DB>;
   /** Default 500 events per transaction. */
@@ -32,6 +36,12 @@ export interface ConsumerOptions<DB> {
   idlePollMs?: number;
   /** How often a standby instance tries to take over. Default 1 s. */
   standbyPollMs?: number;
+  /**
+   * How long leadership lasts without a renewal (the leader renews every third of it).
+   * A leader that stalls or is cut off is replaced within about this plus `standbyPollMs`.
+   * Also bounds how long a batch transaction may sit idle. Default 5 s.
+   */
+  leaseTtlMs?: number;
   onFailure?: BatchOptions['onFailure'];
   /** Called with errors the loop recovers from (connection loss, outage). */
   onError?: (error: unknown) => void;
@@ -43,6 +53,8 @@ export interface ConsumerStatus {
   checkpoint: Position | undefined;
   /** Events in the log after the checkpoint (capped at one million). */
   lag: number;
+  /** Which instance leads (owner `host:pid:random`), as the database sees it. */
+  lease: LeaseState | undefined;
 }
 
 export interface Consumer {
@@ -50,7 +62,7 @@ export interface Consumer {
   /** Starts the loop in the background; it runs until `stop`. */
   start(): void;
   stop(): Promise<void>;
-  /** True while this instance holds the consumer's lock and processes events. */
+  /** True while this instance holds the consumer's lease and processes events. */
   isActive(): boolean;
   status(): Promise<ConsumerStatus>;
   /** Empties the read model and its checkpoint in one transaction; the log is replayed. */
@@ -59,8 +71,11 @@ export interface Consumer {
 
 /**
  * Runs a projection over the log: gap-safe, in order, checkpointed with its writes.
- * Only one instance per name is active (a session advisory lock on its own connection);
- * others stand by and take over when it goes away. It wakes on LISTEN/NOTIFY.
+ * Only one instance per name is active: the one holding its lease (consumer_leases), which
+ * it renews every third of `leaseTtlMs`. Others stand by and take over once the lease
+ * expires, whether its holder stopped, died, stalled or lost its network; every batch
+ * commits only while the lease still carries the token its instance took it with, so a
+ * stale leader cannot write. It wakes on LISTEN/NOTIFY.
  *
  * @example
  * const consumer = createConsumer({ db, connectionString, projection: followGraph });
@@ -78,15 +93,18 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
   };
   const idlePollMs = options.idlePollMs ?? 10_000;
   const standbyPollMs = options.standbyPollMs ?? 1000;
+  const leaseTtlMs = options.leaseTtlMs ?? 5000;
+  const owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const wakeup = createWakeup();
   let stopped = false;
-  let active = false;
+  let lease: LeaseHolder | undefined;
   let loop: Promise<void> | undefined;
 
-  async function runWhileLocked(client: pg.Client): Promise<void> {
+  async function runWhileLeading(client: pg.Client, held: LeaseHolder): Promise<void> {
+    const fenced: BatchOptions = { ...batch, fence: held.fence };
     let withheldDelay = 5;
-    while (!stopped && !connectionLost(client)) {
-      const moved = await processBatch(db, projection, batch);
+    while (!stopped && !connectionLost(client) && held.held()) {
+      const moved = await processBatch(db, projection, fenced);
       if (moved > 0) {
         withheldDelay = 5;
         continue;
@@ -119,25 +137,33 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
       await client.connect();
       await client.query('LISTEN tideline_events');
       while (!stopped && !connectionLost(client)) {
-        const locked = await client.query<{ locked: boolean }>(
-          'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-          [`tideline-consumer:${projection.name}`],
-        );
-        if (locked.rows[0]?.locked) {
-          active = true;
-          try {
-            await runWhileLocked(client);
-          } finally {
-            active = false;
-          }
-        } else {
+        const held = await takeLease(client, {
+          name: projection.name,
+          owner,
+          ttlMs: leaseTtlMs,
+          onLost: () => wakeup.notify(),
+          ...(options.onError ? { onError: options.onError } : {}),
+        });
+        if (!held) {
           await wakeup.wait(standbyPollMs);
+          continue;
+        }
+        lease = held;
+        try {
+          await runWhileLeading(client, held);
+        } catch (error) {
+          // A refused batch: another instance leads now (or may). Stand by; anything else
+          // goes to the retry loop below, which reconnects.
+          if (!(error instanceof LeaseLostError)) throw error;
+          options.onError?.(error);
+        } finally {
+          lease = undefined;
+          await held.close();
         }
       }
     } finally {
-      active = false;
+      lease = undefined;
       lost.delete(client);
-      // Closing the session releases the advisory lock.
       await client.end().catch(() => {});
     }
   }
@@ -175,14 +201,15 @@ export function createConsumer<DB>(options: ConsumerOptions<DB>): Consumer {
       await loop;
       loop = undefined;
     },
-    isActive: () => active,
+    isActive: () => lease?.held() ?? false,
     async status() {
       const checkpoint = await readCheckpoint(db, projection.name);
       return {
         name: projection.name,
-        active,
+        active: lease?.held() ?? false,
         checkpoint,
         lag: await countEventsAfter(db, checkpoint ?? START),
+        lease: await readLease(db, projection.name),
       };
     },
     async rebuild() {

@@ -34,5 +34,12 @@ export function createDatabase<T = unknown>(options: CreateDatabaseOptions): Kys
   // An idle client losing its connection (PostgreSQL restart) must not crash the process;
   // the pool drops it and the next query opens a fresh one.
   pool.on('error', () => {});
+  // The pool listens for errors only on idle clients. A session PostgreSQL ends while its
+  // client is checked out between two queries — the idle-in-transaction timeout that ends
+  // a stalled consumer's batch (consumer-lease.ts), pg_terminate_backend — would be an
+  // unhandled 'error' event that kills the process. Ignored here, it surfaces instead as
+  // the failure of the client's next query (a transient error), and the pool drops the
+  // client when it is released.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return new Kysely<T>({ dialect: new PostgresDialect({ pool }) });
 }

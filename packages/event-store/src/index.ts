@@ -14,6 +14,7 @@ export {
   type ConsumerStatus,
   createConsumer,
 } from './consumer.js';
+export { LeaseLostError, type LeaseState, readLease } from './consumer-lease.js';
 export { type CreateDatabaseOptions, createDatabase } from './database.js';
 export { type ExpectedVersion, IdempotencyConflictError, VersionConflictError } from './errors.js';
 export { createEventStore, type EventStore } from './event-store.js';
@@ -29,6 +30,7 @@ export {
   START,
 } from './position.js';
 export {
+  type BatchFence,
   type BatchOptions,
   defaultRetryPolicy,
   processBatch,

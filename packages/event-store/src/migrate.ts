@@ -1,9 +1,11 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import * as eventStore from './migrations/0001-event-store.js';
+import * as consumerLeases from './migrations/0002-consumer-leases.js';
 
 /** The event store's own migrations; read-model packages bring theirs to `migrateToLatest`. */
 export const eventStoreMigrations: Readonly<Record<string, Migration>> = {
   '0001-event-store': eventStore,
+  '0002-consumer-leases': consumerLeases,
 };
 
 export interface MigrationReport {
@@ -28,7 +30,10 @@ export async function migrateToLatest(
   }
   const all = { ...eventStoreMigrations, ...more };
   const provider: MigrationProvider = { getMigrations: async () => all };
-  const migrator = new Migrator({ db, provider });
+  // The event store's series and each read-model package's are independent, so a new
+  // event-store migration (0002) sorts before read-model ones a database already has
+  // (0100…): applying it out of order is what an upgrade needs, not a corruption.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error) {
     const failed = results.find((r) => r.status === 'Error');

@@ -1,7 +1,7 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type QueryExecutorProvider, sql, type Transaction } from 'kysely';
 import { lockCheckpoint, type StartFrom, saveCheckpoint } from './checkpoints.js';
 import { positionParts } from './position.js';
-import type { Projection } from './projection.js';
+import type { Projection, ProjectionContext } from './projection.js';
 import { readAll } from './read-all.js';
 import type { StoredEvent } from './stored-event.js';
 import { isTransientError } from './transient-error.js';
@@ -20,6 +20,20 @@ export const defaultRetryPolicy: RetryPolicy = {
   maxDelayMs: 2000,
 };
 
+/**
+ * Leadership checks a consumer makes in each of its transactions (see lease-holder.ts).
+ * Without one, as in tests and benchmarks that call processBatch directly, nothing is
+ * checked.
+ */
+export interface BatchFence {
+  /** First in every transaction: throws LeaseLostError if the lease is no longer ours. */
+  enter(tx: QueryExecutorProvider): Promise<void>;
+  /** Last before every commit that moves the checkpoint: refuses (throws) a stale leader. */
+  confirm(tx: QueryExecutorProvider): Promise<void>;
+  /** Before side effects outside PostgreSQL, which no rollback can undo. */
+  check(): void;
+}
+
 export interface BatchOptions {
   batchSize: number;
   startFrom: StartFrom;
@@ -31,6 +45,8 @@ export interface BatchOptions {
     error: unknown;
     parked: boolean;
   }) => void;
+  /** The consumer's lease checks; a stale leader's transactions roll back. */
+  fence?: BatchFence;
 }
 
 /**
@@ -49,12 +65,14 @@ export async function processBatch<DB>(
 ): Promise<number> {
   try {
     return await db.transaction().execute(async (tx) => {
+      await options.fence?.enter(tx);
       const checkpoint = await lockCheckpoint(tx, projection.name, options.startFrom);
       const { events, next } = await readAll(tx, { after: checkpoint, limit: options.batchSize });
       if (events.length === 0) return 0;
       const handled = events.filter((event) => projection.handles.includes(event.type));
-      if (handled.length > 0) await projection.apply(handled, { tx });
+      if (handled.length > 0) await projection.apply(handled, contextOf(tx, options));
       await saveCheckpoint(tx, projection.name, next);
+      await options.fence?.confirm(tx);
       return events.length;
     });
   } catch (error) {
@@ -70,6 +88,7 @@ async function processOneByOne<DB>(
   options: BatchOptions,
 ): Promise<number> {
   const batch = await db.transaction().execute(async (tx) => {
+    await options.fence?.enter(tx);
     const checkpoint = await lockCheckpoint(tx, projection.name, options.startFrom);
     return readAll(tx, { after: checkpoint, limit: options.batchSize });
   });
@@ -90,10 +109,14 @@ async function processWithRetries<DB>(
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
       await db.transaction().execute(async (tx) => {
+        await options.fence?.enter(tx);
         const checkpoint = await lockCheckpoint(tx, projection.name, options.startFrom);
         if (checkpoint >= event.position) return; // another instance got here first
-        if (projection.handles.includes(event.type)) await projection.apply([event], { tx });
+        if (projection.handles.includes(event.type)) {
+          await projection.apply([event], contextOf(tx, options));
+        }
         await saveCheckpoint(tx, projection.name, event.position);
+        await options.fence?.confirm(tx);
       });
       return;
     } catch (error) {
@@ -120,6 +143,7 @@ async function park<DB>(
   const parts = positionParts(event.position);
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
   await db.transaction().execute(async (tx) => {
+    await options.fence?.enter(tx);
     const checkpoint = await lockCheckpoint(tx, name, options.startFrom);
     if (checkpoint >= event.position) return;
     await sql`
@@ -128,7 +152,13 @@ async function park<DB>(
               ${event.eventId}, ${event.type}, ${message}, ${attempts})
       ON CONFLICT (consumer, position) DO NOTHING`.execute(tx);
     await saveCheckpoint(tx, name, event.position);
+    await options.fence?.confirm(tx);
   });
+}
+
+function contextOf<DB>(tx: Transaction<DB>, options: BatchOptions): ProjectionContext<DB> {
+  const { fence } = options;
+  return fence ? { tx, checkLease: () => fence.check() } : { tx };
 }
 
 function delay(ms: number): Promise<void> {

@@ -4,6 +4,13 @@ import type { StoredEvent } from './stored-event.js';
 export interface ProjectionContext<DB> {
   /** The consumer's transaction: read-model writes made here commit with the checkpoint. */
   readonly tx: Transaction<DB>;
+  /**
+   * Throws (LeaseLostError) unless this instance is still sure it leads the consumer. Call
+   * it right before side effects outside PostgreSQL (Redis): the transaction's rollback
+   * cannot undo those, so a leader woken from a stall must not make them. Absent when the
+   * projection runs outside a consumer (tests, benchmarks).
+   */
+  readonly checkLease?: () => void;
 }
 
 /**

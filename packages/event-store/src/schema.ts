@@ -28,6 +28,15 @@ export interface ConsumerCheckpointsTable {
   updated_at: ColumnType<Date, never, Date>;
 }
 
+/** Which instance leads each consumer, until when (server clock), under which fencing token. */
+export interface ConsumerLeasesTable {
+  name: string;
+  owner: string;
+  token: number;
+  expires_at: Date;
+  acquired_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 /** Events a consumer gave up on after its retries, with the error, so it could continue. */
 export interface DeadLettersTable {
   id: Generated<number>;
@@ -45,5 +54,6 @@ export interface EventStoreTables {
   events: EventsTable;
   streams: StreamsTable;
   consumer_checkpoints: ConsumerCheckpointsTable;
+  consumer_leases: ConsumerLeasesTable;
   dead_letters: DeadLettersTable;
 }

@@ -55,7 +55,7 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       'FeedUnfollowed',
       'FeedMarked',
     ],
-    async apply(events, { tx }) {
+    async apply(events, { tx, checkLease }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
       const { changes, crossings } = await recordBatch(tx, events, config);
       if (deps.replay) return;
@@ -65,10 +65,13 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
       // After the writes, so a subscriber that reads on a message finds what it announces.
       // A retried batch publishes again; consumers skip ids they have seen.
       publishFeedMessages(pipeline, config.redisPrefix, feedMessages(changes));
+      // A leader woken from a stall must not write Redis: its batch will roll back.
+      checkLease?.();
       const results = (await pipeline.exec()) ?? [];
       const failed = results.find(([error]) => error);
       if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
       const jobs = [...plan.jobs, ...(await modeJobs(tx, crossings, config))];
+      checkLease?.();
       await deps.queue.enqueue(jobs);
     },
     async reset({ tx }) {

@@ -5,7 +5,6 @@ import { contentPage, defaultFeedsConfig, feedMigrations } from '@tideline/fanou
 import { testRedisUrl } from '@tideline/fanout/testing';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase } from '../connections.js';
 import type { Target } from '../env.js';
@@ -74,18 +73,23 @@ describe('feed rebuild', () => {
     expect(await readCheckpoint(testDb.db, 'feeds')).toBeDefined();
   });
 
-  it('refuses, changing nothing, while a worker holds the consumer lock', async () => {
-    const worker = new pg.Client({ connectionString: testDb.url });
-    await worker.connect();
+  it('refuses, changing nothing, while a worker holds the consumer lease', async () => {
+    await sql`
+      INSERT INTO consumer_leases (name, owner, token, expires_at)
+      VALUES ('feeds', 'worker-1', 1, clock_timestamp() + interval '1 minute')
+      ON CONFLICT (name) DO UPDATE SET owner = EXCLUDED.owner, expires_at = EXCLUDED.expires_at`.execute(
+      testDb.db,
+    );
     try {
-      await worker.query("SELECT pg_advisory_lock(hashtextextended('tideline-consumer:feeds', 0))");
       const before = await readTimeline();
       await expect(rebuild(target, 'feeds', memoryOutput())).rejects.toThrow(
-        /a worker is running the feeds consumer .*stop every worker/,
+        /a worker is running the feeds consumer \(worker-1 holds its lease\); stop every worker/,
       );
       expect(await readTimeline()).toEqual(before);
     } finally {
-      await worker.end();
+      await sql`UPDATE consumer_leases SET expires_at = clock_timestamp() WHERE name = 'feeds'`.execute(
+        testDb.db,
+      );
     }
   });
 

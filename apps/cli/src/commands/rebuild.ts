@@ -1,6 +1,6 @@
-import { createConsumer, readCheckpoint } from '@tideline/event-store';
+import { createConsumer, readCheckpoint, readLease } from '@tideline/event-store';
 import { dropFeedKeys, feedProjector } from '@tideline/fanout';
-import pg from 'pg';
+import type { Kysely } from 'kysely';
 import { closeAll, connectDatabase, connectRedis } from '../connections.js';
 import type { Target } from '../env.js';
 import type { Output } from '../output.js';
@@ -9,7 +9,7 @@ import type { Output } from '../output.js';
 export const rebuildableConsumers = ['feeds'] as const;
 
 /**
- * Rebuilds a projection from the log: refuses if a worker holds the consumer's lock,
+ * Rebuilds a projection from the log: refuses if a worker holds the consumer's lease,
  * otherwise resets the read model and its checkpoint, replays the whole log in replay
  * mode (PostgreSQL only, no fan-out) with progress over the log's event count, then drops
  * the Redis feed keys so every timeline regenerates from the rebuilt tables on its next read.
@@ -25,8 +25,13 @@ export async function rebuild(
   if (!(rebuildableConsumers as readonly string[]).includes(consumerName)) {
     throw new Error(`unknown consumer ${consumerName}; known: ${rebuildableConsumers.join(', ')}`);
   }
-  await refuseWhileLocked(target.databaseUrl, consumerName);
   const db = connectDatabase(target.databaseUrl);
+  try {
+    await refuseWhileLeased(db, consumerName);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
   const redis = connectRedis(target.redisUrl);
   const errors: unknown[] = [];
   const parked: string[] = [];
@@ -79,26 +84,15 @@ export async function rebuild(
 }
 
 /**
- * Takes and releases the consumer's advisory lock (the key createConsumer uses). A worker
- * holding it would keep projecting, in non-replay mode, while the tables are reset under it.
+ * Refuses while a worker leads the consumer (its lease has not expired): it would keep
+ * projecting, in non-replay mode, while the tables are reset under it. A worker that was
+ * stopped uncleanly leaves a lease that expires within seconds.
  */
-async function refuseWhileLocked(databaseUrl: string, consumerName: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    const key = `tideline-consumer:${consumerName}`;
-    const { rows } = await client.query<{ locked: boolean }>(
-      'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked',
-      [key],
+async function refuseWhileLeased(db: Kysely<unknown>, consumerName: string): Promise<void> {
+  const lease = await readLease(db, consumerName);
+  if (lease?.held) {
+    throw new Error(
+      `a worker is running the ${consumerName} consumer (${lease.owner} holds its lease); stop every worker, then run rebuild again`,
     );
-    if (!rows[0]?.locked) {
-      throw new Error(
-        `a worker is running the ${consumerName} consumer (it holds its lock); stop every worker, then run rebuild again`,
-      );
-    }
-    await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [key]);
-  } finally {
-    await client.end().catch(() => {});
   }
 }

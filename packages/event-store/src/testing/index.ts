@@ -1,3 +1,4 @@
+export { batchInFlight, exited, spawnConsumerChild } from './consumer-processes.js';
 export {
   digitBoundary,
   type EventAt,

@@ -20,6 +20,8 @@ const consumer = createConsumer({
   projection: feedProjector({ redis, queue, config }),
   batchSize: 50,
   standbyPollMs: 50,
+  // Short, so a killed worker's successor takes over quickly (and under the fence).
+  leaseTtlMs: 2000,
   retry: { attempts: 3, initialDelayMs: 20, maxDelayMs: 100 },
 });
 consumer.start();
