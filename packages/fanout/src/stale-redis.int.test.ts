@@ -75,6 +75,7 @@ describe('a Redis restored from an older snapshot', () => {
     const read = (feed: string) => harness.reader.readFeed(feed, { limit: 5 });
     try {
       harness.start(2);
+      let saved = false;
       const snapshot = {
         at: 80,
         async run() {
@@ -83,11 +84,13 @@ describe('a Redis restored from an older snapshot', () => {
           const before = buildReferenceModel(await logEvents(harness));
           for (const feed of before.feeds.keys()) await harness.readAllIds(feed);
           await harness.redis.save();
+          saved = true;
         },
       };
       // After the snapshot the state moves on: adds, removals, updates, follows.
       await runOperations(harness.testDb.db, operations, { seed: SEED, hooks: [snapshot], read });
       await harness.quiesce();
+      expect(saved).toBe(true);
       // A fresh Redis is marked, never dropped; nothing else was found stale since.
       expect(harness.staleReports.filter((report) => report.droppedKeys > 0)).toEqual([]);
       await shutdownNosave(redisServer);

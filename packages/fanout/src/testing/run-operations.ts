@@ -48,6 +48,8 @@ export async function runOperations(
     const size = random.int(1, 4);
     const chunk: Promise<unknown>[] = [];
     for (let n = 0; n < size && index < operations.length; n += 1) {
+      // A chunk never steps over a hook: each runs exactly before its operation.
+      if (n > 0 && hooks.some((hook) => hook.at === index)) break;
       const op = operations[index];
       if (!op) break;
       if ((op.kind === 'update' || op.kind === 'remove') && op.pick >= added.length) break;
