@@ -29,7 +29,8 @@ expected_tables(migration, name) AS (VALUES
   ('0101-marks', 'feed_marks'), ('0101-marks', 'feed_mark_all'),
   ('0102-grouping', 'feed_groups'),
   ('0103-audit', 'audit_log'),
-  ('0104-author-recent-entries', 'author_recent_entries_refresh')
+  ('0104-author-recent-entries', 'author_recent_entries_refresh'),
+  ('0105-redis-applied', 'feed_redis_applied')
 ),
 expected_indexes(migration, name) AS (VALUES
   ('0001-event-store', 'events.events_pkey'),
@@ -58,7 +59,8 @@ expected_indexes(migration, name) AS (VALUES
   ('0103-audit', 'audit_log.audit_log_changed_at_idx'),
   ('0104-author-recent-entries', 'author_recent_entries_refresh.author_recent_entries_refresh_pkey'),
   ('0104-author-recent-entries', 'feed_entries.feed_entries_added_idx'),
-  ('0104-author-recent-entries', 'feed_activities.feed_activities_removed_idx')
+  ('0104-author-recent-entries', 'feed_activities.feed_activities_removed_idx'),
+  ('0105-redis-applied', 'feed_redis_applied.feed_redis_applied_pkey')
 ),
 -- The log's row and TRUNCATE guards and its NOTIFY trigger (0001), and the statement-level
 -- audit triggers with transition tables on every audited read-model table (0103).

@@ -5,7 +5,8 @@
 # index (all in infra/checks/postgres.sql, the statement `pnpm feed doctor` runs too), and
 # Redis: reachable, notify-keyspace-events including infra/redis.conf's flags,
 # maxmemory-policy as infra/redis.conf sets it (a warning only: a shared Redis may need
-# another). Reads DATABASE_URL and REDIS_URL. Prints one line per check, as `feed doctor`
+# another), and persistence (save, appendonly) that can restart Redis with feed state older
+# than the event log (a warning too). Reads DATABASE_URL and REDIS_URL. Prints one line per check, as `feed doctor`
 # does; exits 1 when any check fails (warnings pass), 127 when psql or redis-cli is missing.
 set -euo pipefail
 
@@ -88,6 +89,21 @@ if pong=$(rcli PING 2>&1) && [ "$pong" = PONG ]; then
     report warn 'redis: maxmemory-policy' "is $policy, infra/redis.conf uses $expected (an evicting policy can drop BullMQ job locks); CONFIG SET maxmemory-policy $expected unless this Redis is shared and needs $policy"
   else
     report ok 'redis: maxmemory-policy' "$expected"
+  fi
+
+  # Persistence that can restart Redis with feed state older than the event log.
+  save=$(rcli CONFIG GET save | sed -n 2p)
+  aof=$(rcli CONFIG GET appendonly | sed -n 2p)
+  fsync=$(rcli CONFIG GET appendfsync | sed -n 2p)
+  risks=''
+  [ -n "${save// /}" ] && risks="RDB snapshots (save \"$save\")"
+  if [ "$aof" = yes ] && [ "$fsync" != always ]; then
+    risks+="${risks:+ and }an append-only file fsynced $fsync (appendonly yes)"
+  fi
+  if [ -n "$risks" ]; then
+    report warn 'redis: persistence' "Redis $risks can restart it with feed state older than the event log; the worker then drops the feed keys within seconds and feeds regenerate from PostgreSQL, but reads are stale until it does: set save \"\" and appendonly no as infra/redis.conf does, unless this Redis is shared and needs them"
+  else
+    report ok 'redis: persistence' "save \"$save\", appendonly $aof: a restart cannot bring back older feed state"
   fi
 else
   report fail 'redis: reachable' "$(first_line "$pong"); check REDIS_URL and that Redis runs"

@@ -61,7 +61,7 @@ describe('infra/scripts', () => {
     expect(scaffold.stdout).toContain('init: done');
     const run = await validate();
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain('schema-validator.sh: all 8 checks passed');
+    expect(run.stdout).toContain('schema-validator.sh: all 9 checks passed');
   });
 
   it('schema-validator.sh fails on a dropped audit trigger, naming it', async () => {
@@ -101,6 +101,20 @@ describe('infra/scripts', () => {
       expect(run.stdout).toMatch(/^FAIL redis: notify-keyspace-events — is "", lacks "Exe"/m);
     } finally {
       await admin.config('SET', 'notify-keyspace-events', 'Exe');
+    }
+  });
+
+  it('warns, and passes, on persistence that can bring back older feed state', async () => {
+    try {
+      // Not appendonly: turning it on would write an AOF next to the test.
+      await admin.config('SET', 'save', '3600 1');
+      const run = await validate();
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        /^WARN redis: persistence — Redis RDB snapshots \(save "3600 1"\) can restart it with feed state older than the event log; .* set save "" and appendonly no/m,
+      );
+    } finally {
+      await admin.config('SET', 'save', '');
     }
   });
 

@@ -3,6 +3,11 @@ export { ensureDatabase } from './local-stack/ensure-database.js';
 export { LocalStackError } from './local-stack/local-stack-error.js';
 export { readRedisConf } from './local-stack/read-redis-conf.js';
 export {
+  persistenceWarning,
+  type RedisPersistence,
+  readRedisPersistence,
+} from './local-stack/redis-persistence.js';
+export {
   ensureRedisSettings,
   missingKeyspaceFlags,
   REQUIRED_KEYSPACE_EVENTS,

@@ -1,9 +1,16 @@
 import { createDatabase } from '@tideline/event-store';
-import { createFanoutQueue, createFanoutWorker, feedsConfigFromEnv } from '@tideline/fanout';
+import {
+  createFanoutQueue,
+  createFanoutWorker,
+  feedsConfigFromEnv,
+  type StaleRedisReport,
+  watchRedisFreshness,
+} from '@tideline/fanout';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { loadEnv } from './env.js';
+import { logStaleRedis } from './log-stale-redis.js';
 import { projections } from './projections.js';
 import { refreshViewsPeriodically } from './refresh-views.js';
 import { runWorker } from './run-worker.js';
@@ -58,6 +65,16 @@ try {
     logger.warn({ err: error, jobId: job?.id, attempts: job?.attemptsMade }, 'fan-out job failed'),
   );
   fanout.on('error', (error) => logger.warn({ err: error }, 'fan-out worker error'));
+  // A Redis older than the log (restored from a snapshot, say) is dropped within moments
+  // of the reconnect, not left serving stale feeds until the next event (docs/feeds.md).
+  const onStaleRedis = (report: StaleRedisReport) => logStaleRedis(logger, report);
+  const freshness = watchRedisFreshness({
+    db,
+    redis,
+    config,
+    onStale: onStaleRedis,
+    onError: (error) => logger.debug({ err: error }, 'redis freshness check failed'),
+  });
   const refreshing = refreshViewsPeriodically({
     db,
     config,
@@ -70,12 +87,13 @@ try {
       db,
       connectionString: env.DATABASE_URL,
       leaseTtlMs: env.PROJECTOR_LEASE_SECONDS * 1000,
-      projections: projections({ redis, queue, config }),
+      projections: projections({ redis, queue, config, onStaleRedis }),
       logger,
       signal: controller.signal,
     });
   } finally {
     controller.abort();
+    await freshness.stop();
     await refreshing;
     await fanout.close();
   }

@@ -1,5 +1,10 @@
 import type { Projection } from '@tideline/event-store';
-import { type FanoutQueue, type FeedsConfig, feedProjector } from '@tideline/fanout';
+import {
+  type FanoutQueue,
+  type FeedsConfig,
+  feedProjector,
+  type StaleRedisReport,
+} from '@tideline/fanout';
 import type { Redis } from 'ioredis';
 
 /** The read models the worker keeps, each run as one event-store consumer. */
@@ -7,6 +12,7 @@ export function projections(deps: {
   redis: Redis;
   queue: FanoutQueue;
   config: FeedsConfig;
+  onStaleRedis?: (report: StaleRedisReport) => void;
 }): Projection<unknown>[] {
   return [feedProjector(deps)];
 }

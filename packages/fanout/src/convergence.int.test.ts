@@ -11,19 +11,12 @@ import {
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregatedReader, type GroupPage } from './aggregated-reader.js';
-import { addActivity } from './commands/add-activities.js';
-import { follow, followMany, unfollow } from './commands/follow-feeds.js';
-import { markFeed } from './commands/mark-feed.js';
-import { removeActivity } from './commands/remove-activity.js';
-import { updateActivity } from './commands/update-activity.js';
 import { defaultFeedsConfig, type FeedsConfig } from './config.js';
 import { createFanoutQueue } from './fanout-queue.js';
 import { feedProjector } from './feed-projector.js';
 import { feedMigrations } from './migrations/index.js';
-import { contentPage } from './read-model/feed-queries.js';
 import { refreshAuthorEntries } from './read-model/refresh-author-entries.js';
 import { dropFeedKeys } from './redis/drop-feed-keys.js';
-import { feedKeys } from './redis/keys.js';
 import { waitForQuiet } from './testing/feed-harness.js';
 import {
   type AggregatedModel,
@@ -31,14 +24,14 @@ import {
   buildReferenceModel,
   createSeededRandom,
   describeOperations,
-  expectedFeed,
   expectedGroupsPage,
+  feedMismatches,
   generateOperations,
-  type Operation,
   type ReferenceModel,
+  runOperations,
 } from './testing/index.js';
 import { startRedisServer, type TestRedisServer } from './testing/redis-server.js';
-import { createTimelineReader, type TimelineReader } from './timeline-reader.js';
+import { createTimelineReader } from './timeline-reader.js';
 
 /**
  * SPEC §3 convergence: whatever the interleaving of follows, unfollows, adds, updates,
@@ -81,105 +74,6 @@ async function killWorker(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
-}
-
-/** Runs the operations through the commands, a few at a time concurrently. */
-async function execute(
-  operations: readonly Operation[],
-  seed: number,
-  hooks: { at: number; run: () => Promise<void> }[],
-  read: (feed: string) => Promise<unknown>,
-) {
-  const random = createSeededRandom(seed * 7919);
-  const added: string[] = [];
-  const addFeeds: string[] = [];
-  const db = testDb.db;
-  const allowed = (error: unknown) => {
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      'code' in error &&
-      error.code === 'NOT_FOUND'
-    )
-      return;
-    throw error;
-  };
-  let index = 0;
-  while (index < operations.length) {
-    for (const hook of hooks) if (hook.at === index) await hook.run();
-    const size = random.int(1, 4);
-    const chunk: Promise<unknown>[] = [];
-    for (let n = 0; n < size && index < operations.length; n += 1) {
-      const op = operations[index];
-      if (!op) break;
-      if ((op.kind === 'update' || op.kind === 'remove') && op.pick >= added.length) break;
-      index += 1;
-      switch (op.kind) {
-        case 'add': {
-          const slot = added.length;
-          added.push('');
-          addFeeds.push(op.feed);
-          chunk.push(
-            addActivity(db, op.feed, op.activity).then((result) => {
-              added[slot] = result.activity.id;
-            }),
-          );
-          break;
-        }
-        case 'update': {
-          const id = added[op.pick] ?? '';
-          chunk.push(updateActivity(db, id, { set: op.set, unset: op.unset }).catch(allowed));
-          break;
-        }
-        case 'remove': {
-          const id = added[op.pick] ?? '';
-          const feed = addFeeds[op.pick] ?? '';
-          const target =
-            op.by === 'id' ? { id } : { foreignId: foreignIdOf(operations, op.pick) ?? '' };
-          chunk.push(
-            removeActivity(db, feed, op.by === 'id' || target.foreignId ? target : { id }).catch(
-              allowed,
-            ),
-          );
-          break;
-        }
-        case 'follow':
-          chunk.push(follow(db, { source: op.source, target: op.target, copyLimit: op.copyLimit }));
-          break;
-        case 'unfollow':
-          chunk.push(
-            unfollow(db, {
-              source: op.source,
-              target: op.target,
-              keepHistory: op.keepHistory,
-            }).catch(allowed),
-          );
-          break;
-        case 'followMany':
-          chunk.push(followMany(db, op.follows));
-          break;
-        case 'mark':
-          chunk.push(markFeed(db, op.feed, { seen: op.seen, read: op.read }));
-          break;
-      }
-      // Updates and removals name earlier adds: let those finish first.
-      if (op.kind === 'add') break;
-    }
-    // Active users read while writes flow: their timelines stay live and take write fan-out.
-    if (random.chance(0.5))
-      chunk.push(
-        read(
-          `${random.pick(['timeline', 'timeline', 'notification', 'user'])}:u${random.int(0, 5)}`,
-        ),
-      );
-    await Promise.all(chunk);
-  }
-}
-
-function foreignIdOf(operations: readonly Operation[], pick: number): string | undefined {
-  const adds = operations.filter((op) => op.kind === 'add');
-  const add = adds[pick];
-  return add?.kind === 'add' ? add.activity.foreignId : undefined;
 }
 
 async function activeJobs(config: FeedsConfig): Promise<number> {
@@ -250,58 +144,15 @@ async function compareAll(config: FeedsConfig, model: ReferenceModel, label: str
   for (const pageScript of [true, false]) {
     const reader = createTimelineReader({ db: testDb.db, redis, config, pageScript });
     mismatches.push(
-      ...(await compareFeeds(reader, config, model, `${label}/pageScript=${pageScript}`)),
+      ...(await feedMismatches({
+        db: testDb.db,
+        redis,
+        reader,
+        config,
+        model,
+        label: `${label}/pageScript=${pageScript}`,
+      })),
     );
-  }
-  return mismatches;
-}
-
-async function compareFeeds(
-  reader: TimelineReader,
-  config: FeedsConfig,
-  model: ReferenceModel,
-  label: string,
-) {
-  const mismatches: string[] = [];
-  for (const feed of model.feeds.keys()) {
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page = await reader.readFeed(feed, { limit: 7, cursor });
-      for (const activity of page.results) {
-        seen.push(activity.id);
-        const expected = model.activities.get(activity.id);
-        if (JSON.stringify(expected?.extra) !== JSON.stringify(activity.extra)) {
-          mismatches.push(`${feed}: ${activity.id} shows an outdated body`);
-        }
-      }
-      cursor = page.next;
-    } while (cursor);
-    const expected = expectedFeed(model, feed);
-    if (JSON.stringify(seen) !== JSON.stringify(expected)) {
-      const missing = expected.filter((id) => !seen.includes(id));
-      const extra = seen.filter((id) => !expected.includes(id));
-      const origin = (id: string) => {
-        const activity = model.activities.get(id);
-        return activity
-          ? `${id}@${[activity.feed, ...activity.to].join('+')}@${activity.time}`
-          : id;
-      };
-      const keys = feedKeys(config.redisPrefix, feed);
-      const state = {
-        own: await redis.zrevrange(keys.own, 0, -1, 'WITHSCORES'),
-        tl: await redis.zrevrange(keys.tl, 0, -1, 'WITHSCORES'),
-        fow: await redis.hgetall(keys.fow),
-        for: await redis.hgetall(keys.for),
-        trim: await redis.hgetall(keys.trim),
-        pg: (await contentPage(testDb.db, feed, 1000, undefined, config.fanoutThreshold)).map(
-          (e) => e.id,
-        ),
-      };
-      mismatches.push(
-        `${label} ${feed} (redis and postgres: ${JSON.stringify(state)}): missing ${missing.map(origin).join(' ')}; unexpected ${extra.join(' ')}\n  got      ${seen.join(' ')}\n  expected ${expected.join(' ')}`,
-      );
-    }
   }
   return mismatches;
 }
@@ -357,7 +208,7 @@ describe('convergence of every feed to the reference model', () => {
         })),
       ];
       try {
-        await execute(operations, seed, hooks, read);
+        await runOperations(testDb.db, operations, { seed, hooks, read });
         await quiesce(config);
         const events = await logEvents();
         const model = buildReferenceModel(events);

@@ -1,5 +1,5 @@
 import type { Feed } from '@tideline/domain';
-import type { Projection } from '@tideline/event-store';
+import type { Position, Projection } from '@tideline/event-store';
 import type { Redis } from 'ioredis';
 import { sql, type Transaction } from 'kysely';
 import type { FeedsConfig } from './config.js';
@@ -14,10 +14,13 @@ import {
 } from './read-model/feed-queries.js';
 import { admits, edgesOfAuthors, followerCounts } from './read-model/record-activities.js';
 import { type BatchChange, recordBatch } from './read-model/record-batch.js';
+import { recordRedisApplied } from './read-model/redis-applied.js';
+import { markApplied, readAppliedMarker } from './redis/applied-marker.js';
 import { feedMessages, publishFeedMessages } from './redis/feed-messages.js';
 import { feedKeys, formatGuard } from './redis/keys.js';
 import { REGENERATION_LOCK } from './redis/regeneration-lock.js';
 import { type ScriptedPipeline, withTimelineScripts } from './redis/scripts.js';
+import { discardStaleRedis, type StaleRedisReport } from './redis/stale-redis.js';
 import { timelineWrites } from './redis/timeline-writes.js';
 
 export interface FeedProjectorDeps {
@@ -30,6 +33,11 @@ export interface FeedProjectorDeps {
    * so caching bodies and fanning out the whole history would be wasted work.
    */
   replay?: boolean;
+  /**
+   * Told when a batch found Redis older than what PostgreSQL says was applied to it (and
+   * dropped its feed keys): worth a warning, since feeds were served stale until then.
+   */
+  onStaleRedis?: (report: StaleRedisReport) => void;
 }
 
 /**
@@ -38,6 +46,10 @@ export interface FeedProjectorDeps {
  * fan-out on the queue. A batch costs a fixed number of statements and round trips, so
  * replaying the log is fast. It holds the regeneration lock for the batch, so a read that
  * rebuilds a feed from PostgreSQL never interleaves with it.
+ *
+ * Each batch also moves Redis's `applied` marker up to its position (after its writes and
+ * jobs) and records that position in PostgreSQL; a Redis whose marker is behind what
+ * PostgreSQL recorded came back older than the log, and the batch drops its feed keys.
  *
  * @example
  * const consumer = createConsumer({ db, connectionString, projection: feedProjector({ redis, queue, config }) });
@@ -58,28 +70,57 @@ export function feedProjector(deps: FeedProjectorDeps): Projection<unknown> {
     async apply(events, { tx, checkLease }) {
       await sql`SELECT pg_advisory_xact_lock(${REGENERATION_LOCK})`.execute(tx);
       const { changes, crossings } = await recordBatch(tx, events, config);
-      if (deps.replay) return;
-      const plan = await planRedis(tx, redis, changes, config);
-      const pipeline = redis.pipeline() as ScriptedPipeline;
-      writeChanges(pipeline, changes, plan, config);
-      // After the writes, so a subscriber that reads on a message finds what it announces.
-      // A retried batch publishes again; consumers skip ids they have seen.
-      publishFeedMessages(pipeline, config.redisPrefix, feedMessages(changes));
-      // A leader woken from a stall must not write Redis: its batch will roll back.
+      const position = events.at(-1)?.position;
+      if (!position) return;
+      const required = await recordRedisApplied(tx, position);
+      if (!deps.replay) {
+        const plan = await planRedis(tx, redis, changes, config);
+        const pipeline = redis.pipeline() as ScriptedPipeline;
+        writeChanges(pipeline, changes, plan, config);
+        // After the writes, so a subscriber that reads on a message finds what it announces.
+        // A retried batch publishes again; consumers skip ids they have seen.
+        publishFeedMessages(pipeline, config.redisPrefix, feedMessages(changes));
+        // A leader woken from a stall must not write Redis: its batch will roll back.
+        checkLease?.();
+        const results = (await pipeline.exec()) ?? [];
+        const failed = results.find(([error]) => error);
+        if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
+        const jobs = [...plan.jobs, ...(await modeJobs(tx, crossings, config))];
+        checkLease?.();
+        await deps.queue.enqueue(jobs);
+      }
+      // Replay too: the rebuilt tables and the marker must agree when the worker takes over.
       checkLease?.();
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([error]) => error);
-      if (failed?.[0]) throw Object.assign(failed[0], { transient: true });
-      const jobs = [...plan.jobs, ...(await modeJobs(tx, crossings, config))];
-      checkLease?.();
-      await deps.queue.enqueue(jobs);
+      if (!(await markAppliedOrFail(redis, config.redisPrefix, required, position))) {
+        // This batch's writes went into the stale state as well: all of it goes, and every
+        // feed regenerates from PostgreSQL (this batch included) once the lock is released.
+        const marker = await readAppliedMarker(redis, config.redisPrefix);
+        const droppedKeys = await discardStaleRedis(redis, config, position);
+        deps.onStaleRedis?.({ marker, required, droppedKeys });
+      }
     },
     async reset({ tx }) {
-      await sql`TRUNCATE feed_activities, feed_entries, feed_groups, follows, kept_follows, follower_counts, feed_marks, feed_mark_all`.execute(
+      await sql`TRUNCATE feed_activities, feed_entries, feed_groups, follows, kept_follows, follower_counts, feed_marks, feed_mark_all, feed_redis_applied`.execute(
         tx,
       );
     },
   };
+}
+
+/** `markApplied`, its Redis errors marked transient like the batch's other writes. */
+async function markAppliedOrFail(
+  redis: Redis,
+  prefix: string,
+  required: Position | undefined,
+  position: Position,
+): Promise<boolean> {
+  try {
+    return await markApplied(redis, prefix, required, position);
+  } catch (error) {
+    throw Object.assign(error instanceof Error ? error : new Error(String(error)), {
+      transient: true,
+    });
+  }
 }
 
 interface RedisPlan {

@@ -38,10 +38,21 @@ export {
   refreshAuthorEntries,
 } from './read-model/refresh-author-entries.js';
 export { awaitFeedProjection, waitForFeedProjection } from './read-model/wait-for-projection.js';
+export { appliedMarkerKey } from './redis/applied-marker.js';
 export { dropFeedKeys } from './redis/drop-feed-keys.js';
 export { type FeedMessage, feedChannel, feedMessages } from './redis/feed-messages.js';
 export { feedKeys } from './redis/keys.js';
 export { regenerateFeed } from './redis/regenerate-feed.js';
+export {
+  checkRedisFreshness,
+  resetRedisFeeds,
+  type StaleRedisReport,
+} from './redis/stale-redis.js';
+export {
+  type RedisFreshnessWatch,
+  type WatchRedisFreshnessOptions,
+  watchRedisFreshness,
+} from './redis/watch-redis-freshness.js';
 export { feedStream, followStream } from './streams.js';
 export {
   createTimelineReader,

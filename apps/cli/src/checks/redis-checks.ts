@@ -1,3 +1,4 @@
+import { persistenceWarning, readRedisPersistence } from '@tideline/launcher';
 import { configGet, missingKeyspaceFlags } from '../redis-conf.js';
 import { type Check, fail, ok, warn } from './check.js';
 
@@ -48,8 +49,27 @@ export const maxmemoryPolicy: Check = {
   },
 };
 
+/**
+ * Persistence that can restart Redis with feed state older than the event log (an RDB
+ * snapshot, an AOF not fsynced on every write). Only a warning: the worker detects such a
+ * Redis and drops its feed keys, and a shared Redis may need persistence for its other users.
+ */
+export const redisPersistence: Check = {
+  name: 'redis: persistence',
+  async run({ redis }) {
+    const settings = await readRedisPersistence(redis);
+    const warning = persistenceWarning(settings);
+    if (warning) return warn(this.name, warning);
+    return ok(
+      this.name,
+      `save "${settings.save}", appendonly ${settings.appendonly}: a restart cannot bring back older feed state`,
+    );
+  },
+};
+
 export const redisChecks: readonly Check[] = [
   redisReachable,
   keyspaceNotifications,
   maxmemoryPolicy,
+  redisPersistence,
 ];

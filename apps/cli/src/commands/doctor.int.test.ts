@@ -46,8 +46,8 @@ describe('feed doctor', () => {
     const { results, failed } = await doctor(target, output);
     expect(failed).toBe(0);
     expect(results.map((r) => r.status)).toEqual(results.map(() => 'ok'));
-    expect(results).toHaveLength(9);
-    expect(output.lines.at(-1)).toBe('doctor: all 9 checks passed');
+    expect(results).toHaveLength(10);
+    expect(output.lines.at(-1)).toBe('doctor: all 10 checks passed');
   });
 
   it('warns, naming the group and an edge, when a follow edge targets a group that cannot be followed', async () => {
@@ -129,6 +129,19 @@ describe('feed doctor', () => {
     expect(result.message).toContain('CONFIG SET notify-keyspace-events');
   });
 
+  it('only warns, saying what to set, when RDB snapshots can restore older feed state', async () => {
+    // Debian's stock redis.conf has the built-in save points.
+    await admin.config('SET', 'save', '3600 1 300 100 60 10000');
+    const { results, failed } = await doctor(target, memoryOutput()).finally(() =>
+      admin.config('SET', 'save', ''),
+    );
+    expect(failed).toBe(0);
+    const result = results.find((r) => r.name === 'redis: persistence');
+    expect(result?.status).toBe('warn');
+    expect(result?.message).toContain('RDB snapshots (save "3600 1 300 100 60 10000")');
+    expect(result?.message).toContain('set save "" and appendonly no as infra/redis.conf does');
+  });
+
   it('only warns when maxmemory-policy differs from infra/redis.conf', async () => {
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru');
     const { results, failed } = await doctor(target, memoryOutput());
@@ -146,6 +159,7 @@ describe('feed doctor', () => {
       'redis: reachable',
       'redis: notify-keyspace-events',
       'redis: maxmemory-policy',
+      'redis: persistence',
     ]);
   });
 
@@ -153,7 +167,7 @@ describe('feed doctor', () => {
     const env = { DATABASE_URL: testDb.url, REDIS_URL: server.url };
     const passing = await runCli(['doctor'], env);
     expect(passing.code).toBe(0);
-    expect(passing.stdout).toContain('doctor: all 9 checks passed');
+    expect(passing.stdout).toContain('doctor: all 10 checks passed');
 
     await admin.config('SET', 'notify-keyspace-events', '');
     const failing = await runCli(['doctor'], env);

@@ -1,5 +1,5 @@
 import { createConsumer, readCheckpoint, readLease } from '@tideline/event-store';
-import { dropFeedKeys, feedProjector } from '@tideline/fanout';
+import { feedProjector, resetRedisFeeds } from '@tideline/fanout';
 import type { Kysely } from 'kysely';
 import { closeAll, connectDatabase, connectRedis } from '../connections.js';
 import type { Target } from '../env.js';
@@ -12,7 +12,8 @@ export const rebuildableConsumers = ['feeds'] as const;
  * Rebuilds a projection from the log: refuses if a worker holds the consumer's lease,
  * otherwise resets the read model and its checkpoint, replays the whole log in replay
  * mode (PostgreSQL only, no fan-out) with progress over the log's event count, then drops
- * the Redis feed keys so every timeline regenerates from the rebuilt tables on its next read.
+ * the Redis feed keys so every timeline regenerates from the rebuilt tables on its next read,
+ * and marks Redis as matching them (so a worker that starts next has nothing to drop).
  *
  * @example
  * await rebuild(target, 'feeds', output);
@@ -68,7 +69,7 @@ export async function rebuild(
       bar.stop();
       await consumer.stop();
     }
-    const droppedKeys = await dropFeedKeys(redis, target.config);
+    const droppedKeys = await resetRedisFeeds(db, redis, target.config);
     output.line(
       `rebuild: replayed ${total} events into ${consumerName}; dropped ${droppedKeys} Redis feed keys (timelines regenerate on their next read)`,
     );

@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@tideline/event-store/testing';
+import type { Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisConfigPath } from '../repo-paths.js';
 import { captureLogs } from '../testing/silent-logger.js';
@@ -21,6 +22,17 @@ async function startMisconfiguredRedis(dir: string, settings: string): Promise<R
     port: await freePort(),
     dir,
     logger: captureLogs().logger,
+  });
+}
+
+/** resolveRedis finding `redis` at its local URL (a fallback it would start never runs). */
+async function resolveLocal(redis: RunningService, dir: string, logger: Logger) {
+  return resolveRedis({
+    localUrl: redis.url,
+    fallbackPort: await freePort(),
+    dataDir: dir,
+    configPath: redisConfigPath,
+    logger,
   });
 }
 
@@ -60,13 +72,7 @@ describe('Redis settings check', () => {
     started.push(redis);
     const { logger, lines } = captureLogs();
 
-    const resolved = await resolveRedis({
-      localUrl: redis.url,
-      fallbackPort: await freePort(),
-      dataDir: dir,
-      configPath: redisConfigPath,
-      logger,
-    });
+    const resolved = await resolveLocal(redis, dir, logger);
 
     expect(resolved.source).toBe('local');
     expect(resolved.settings?.keyspaceEvents?.from).toBe('');
@@ -85,13 +91,7 @@ describe('Redis settings check', () => {
     const redis = await startMisconfiguredRedis(dir, 'notify-keyspace-events Kl');
     started.push(redis);
 
-    const resolved = await resolveRedis({
-      localUrl: redis.url,
-      fallbackPort: await freePort(),
-      dataDir: dir,
-      configPath: redisConfigPath,
-      logger: captureLogs().logger,
-    });
+    const resolved = await resolveLocal(redis, dir, captureLogs().logger);
 
     const now = String(await configGet(redis.url, 'notify-keyspace-events'));
     expect([...now].sort()).toEqual([...'KlExe'].sort());
@@ -107,13 +107,7 @@ describe('Redis settings check', () => {
     started.push(redis);
     const { logger, lines } = captureLogs();
 
-    const resolved = await resolveRedis({
-      localUrl: redis.url,
-      fallbackPort: await freePort(),
-      dataDir: dir,
-      configPath: redisConfigPath,
-      logger,
-    });
+    const resolved = await resolveLocal(redis, dir, logger);
 
     expect(resolved.settings?.keyspaceEvents).toBeUndefined();
     expect(resolved.settings?.policyWarning).toBe(
@@ -123,6 +117,28 @@ describe('Redis settings check', () => {
       expect.objectContaining({ level: 40, policy: 'allkeys-lru', expected: 'noeviction' }),
     );
     expect(await configGet(redis.url, 'maxmemory-policy')).toBe('allkeys-lru');
+  });
+  it('warns when snapshots can bring back older feed state, without changing them', async () => {
+    const redis = await startMisconfiguredRedis(dir, 'notify-keyspace-events AE\nsave 3600 1');
+    started.push(redis);
+    const { logger, lines } = captureLogs();
+
+    const resolved = await resolveLocal(redis, dir, logger);
+
+    expect(resolved.settings?.persistenceWarning).toMatch(
+      /^Redis RDB snapshots \(save "3600 1"\) can restart it with feed state older than the event log; .* set save "" and appendonly no/,
+    );
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, save: '3600 1' }));
+    expect(await configGet(redis.url, 'save')).toBe('3600 1');
+  });
+
+  it('says nothing about persistence on a Redis configured like infra/redis.conf', async () => {
+    const redis = await startMisconfiguredRedis(dir, 'notify-keyspace-events AE');
+    started.push(redis);
+
+    const resolved = await resolveLocal(redis, dir, captureLogs().logger);
+
+    expect(resolved.settings?.persistenceWarning).toBeUndefined();
   });
 });
 

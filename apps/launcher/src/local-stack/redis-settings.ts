@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { describeError, LocalStackError } from './local-stack-error.js';
+import { persistenceWarning, readRedisPersistence } from './redis-persistence.js';
 
 /**
  * Keyspace notifications the service relies on: `E` keyevent channel, `x` expired and
@@ -22,12 +23,15 @@ export interface RedisSettingsReport {
   keyspaceEvents?: { from: string; to: string };
   /** Set when `maxmemory-policy` differs from the shipped config; left unchanged. */
   policyWarning?: string;
+  /** Set when persistence can bring back older feed state (`persistenceWarning`); left unchanged. */
+  persistenceWarning?: string;
 }
 
 /**
  * Checks a Redis this process did not start: adds missing keyspace-notification flags
  * (keeping the ones already set, since others may rely on them) and warns when the
- * eviction policy differs from `expectedPolicy`, which is left alone on a shared server.
+ * eviction policy differs from `expectedPolicy`, or when its persistence can restart it
+ * with older feed state; both are left alone on a shared server.
  *
  * @example
  * const report = await ensureRedisSettings(redis, { expectedPolicy: 'noeviction', logger });
@@ -57,6 +61,12 @@ export async function ensureRedisSettings(
         { url, policy, expected: options.expectedPolicy },
         `${report.policyWarning}; left unchanged`,
       );
+    }
+    const persistence = await readRedisPersistence(redis);
+    const warning = persistenceWarning(persistence);
+    if (warning) {
+      report.persistenceWarning = warning;
+      logger.warn({ url, ...persistence }, warning);
     }
   } catch (error) {
     throw new LocalStackError(

@@ -8,6 +8,8 @@ import { defaultFeedsConfig, type FeedsConfig } from '../config.js';
 import { createFanoutQueue, createFanoutWorker } from '../fanout-queue.js';
 import { feedProjector } from '../feed-projector.js';
 import { feedMigrations } from '../migrations/index.js';
+import type { StaleRedisReport } from '../redis/stale-redis.js';
+import { type RedisFreshnessWatch, watchRedisFreshness } from '../redis/watch-redis-freshness.js';
 import {
   createTimelineReader,
   type FeedPage,
@@ -22,7 +24,9 @@ export interface FeedHarness {
   config: FeedsConfig;
   reader: TimelineReader;
   queue: ReturnType<typeof createFanoutQueue>;
-  /** Starts the projector consumer and `workers` fan-out workers. */
+  /** Every time the projector or the freshness watch found Redis older than the log. */
+  staleReports: StaleRedisReport[];
+  /** Starts the projector consumer, the Redis freshness watch and `workers` fan-out workers. */
   start(workers?: number): void;
   stopWorkers(): Promise<void>;
   startWorkers(count?: number): void;
@@ -72,9 +76,15 @@ export async function createFeedHarness(
   };
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   const bullConnection = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  // Tests that restart Redis expect connection errors; commands still fail loudly.
+  redis.on('error', () => {});
+  bullConnection.on('error', () => {});
+  const staleReports: StaleRedisReport[] = [];
+  const onStale = (report: StaleRedisReport) => void staleReports.push(report);
   const queue = createFanoutQueue({ connection: bullConnection, config });
   const reader = createTimelineReader({ db: testDb.db, redis, config });
   let consumer: Consumer | undefined;
+  let watch: RedisFreshnessWatch | undefined;
   let workers: Worker[] = [];
 
   const harness: FeedHarness = {
@@ -83,14 +93,16 @@ export async function createFeedHarness(
     config,
     reader,
     queue,
+    staleReports,
     start(count = 1) {
       consumer = createConsumer({
         db: testDb.db,
         connectionString: testDb.url,
-        projection: feedProjector({ redis, queue, config }),
+        projection: feedProjector({ redis, queue, config, onStaleRedis: onStale }),
         batchSize: 200,
       });
       consumer.start();
+      watch = watchRedisFreshness({ db: testDb.db, redis, config, onStale });
       harness.startWorkers(count);
     },
     startWorkers(count = 1) {
@@ -127,6 +139,7 @@ export async function createFeedHarness(
       return timelineKeys.length;
     },
     async destroy() {
+      await watch?.stop();
       await consumer?.stop();
       await harness.stopWorkers();
       await queue.close();

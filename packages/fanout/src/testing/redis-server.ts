@@ -8,13 +8,23 @@ export interface TestRedisServer {
   stop(): Promise<void>;
 }
 
+export interface RedisServerOptions {
+  /** Start again where a stopped server was. */
+  port?: number;
+  /** Where `dump.rdb` lives; with `save`, a restart on the same `dir` loads the snapshot. */
+  dir?: string;
+  /** The `save` directive (e.g. `3600 1`); default `""`, no snapshots. */
+  save?: string;
+}
+
 /**
  * A private redis-server on a free port (or `port`, to start one again where a stopped
  * one was), for tests that must FLUSHDB or stop Redis without touching anyone else's
  * keys. Stop it in afterAll.
  */
-export async function startRedisServer(options: { port?: number } = {}): Promise<TestRedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<TestRedisServer> {
   const port = options.port ?? (await freePort());
+  const snapshots = options.dir ? ['--dir', options.dir, '--dbfilename', 'dump.rdb'] : [];
   const child: ChildProcess = spawn(
     'redis-server',
     [
@@ -23,7 +33,8 @@ export async function startRedisServer(options: { port?: number } = {}): Promise
       '--bind',
       '127.0.0.1',
       '--save',
-      '',
+      options.save ?? '',
+      ...snapshots,
       '--appendonly',
       'no',
       '--notify-keyspace-events',
