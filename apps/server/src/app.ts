@@ -26,6 +26,7 @@ import { docsRouter } from './docs.js';
 import { feedStream } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import { refuseAndLinger } from './lingering-close.js';
+import { refuseMalformedPaths, refuseMalformedTrpcInput } from './malformed-urls.js';
 import { methodNotAllowed } from './method-not-allowed.js';
 import type { createMetrics } from './metrics.js';
 import { checkReadiness } from './readiness.js';
@@ -100,7 +101,7 @@ export function createApp(deps: AppDependencies): Express {
       maxAge: 600,
     }),
   );
-  app.use(refuseLargeBodies, refuseUnsupportedEncodings);
+  app.use(refuseLargeBodies, refuseUnsupportedEncodings, refuseMalformedPaths);
 
   // Liveness: answers while the process runs, whatever its dependencies do.
   app.get('/healthz', (_req, res) => {
@@ -183,6 +184,7 @@ export function createApp(deps: AppDependencies): Express {
 
   app.use(
     '/trpc',
+    refuseMalformedTrpcInput,
     decodeEncodedBodies(MAX_BODY_BYTES),
     jsonBodyErrors,
     createExpressMiddleware({
