@@ -57,7 +57,7 @@ describe('feed init', () => {
 
     const second = memoryOutput();
     await init(target, second);
-    expect(second.lines).toContain('postgres: all 7 migrations already applied');
+    expect(second.lines).toContain('postgres: all 8 migrations already applied');
     expect(second.lines).toContain('sample: users sample-1..3 (0 new activities, 0 new follows)');
     expect(
       second.lines.filter((l) => l.startsWith('redis: ') && !/unchanged|already/.test(l)),
