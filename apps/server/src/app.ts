@@ -34,7 +34,7 @@ import { requestLog } from './request-log.js';
 import { restErrorBodies } from './rest-errors.js';
 import { webAppRouter } from './web-app.js';
 
-/** SPEC §5: request bodies over 1 MiB are refused with 413. */
+/** docs/product.md §5: request bodies over 1 MiB are refused with 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppDependencies {

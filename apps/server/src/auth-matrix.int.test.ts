@@ -10,7 +10,7 @@ import {
 } from './testing/test-server.js';
 
 /*
- * SPEC §5 auth, cell by cell: every kind of credential against every REST operation, on
+ * docs/product.md §5 auth, cell by cell: every kind of credential against every REST operation, on
  * the token owner's feed and on someone else's. The expected status of each cell comes
  * from the rules, not from what the server happens to answer:
  * - no, garbage, expired, foreign-signed or exp-less credentials → 401;
@@ -41,7 +41,7 @@ interface Operation {
   name: string;
   success: 200 | 201;
   /**
-   * What a user token may do with this request (SPEC §5): some reads are open to anyone
+   * What a user token may do with this request (docs/product.md §5): some reads are open to anyone
    * because the feed's group declares `readers: "anyone"` (the default `user` group).
    */
   user: 'allowed on own feed' | 'server key only' | 'anyone may read';
@@ -290,7 +290,7 @@ const tokenKinds: TokenKind[] = [
 
 type Target = "owner's feed" | "another user's feed";
 
-/** SPEC §5, as a function of the cell. */
+/** docs/product.md §5, as a function of the cell. */
 function expectedStatus(kind: TokenKind, operation: Operation, target: Target): number {
   switch (kind) {
     case 'server API key':
@@ -425,7 +425,7 @@ describe('the auth matrix', () => {
 
 /**
  * Following copies the target's activities into the follower's timeline, so a follow is a
- * read of the target. The default groups' declarations (SPEC §1, as in Stream): only `user`
+ * read of the target. The default groups' declarations (docs/product.md §1, as in Stream): only `user`
  * feeds can be followed, and anyone may read them; timelines, aggregated timelines and
  * notification feeds hold what was delivered to one reader and are followed by nobody.
  */

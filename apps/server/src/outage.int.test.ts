@@ -6,7 +6,7 @@ import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
 /**
- * SPEC §5: while PostgreSQL or Redis is unreachable the API answers 503 with a clear code,
+ * docs/product.md §5: while PostgreSQL or Redis is unreachable the API answers 503 with a clear code,
  * applies nothing half-way, and recovers by itself when they return — no server restart.
  */
 let redisServer: TestRedisServer;

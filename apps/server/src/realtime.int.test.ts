@@ -11,7 +11,7 @@ import {
   type TestServer,
 } from './testing/test-server.js';
 
-/** The REST event stream (SPEC §4, §5): resume, keep-alive, auth, two processes. */
+/** The REST event stream (docs/product.md §4, §5): resume, keep-alive, auth, two processes. */
 let server: TestServer;
 const streams: EventStream[] = [];
 

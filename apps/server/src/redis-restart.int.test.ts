@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream } from './testing/sse-reader.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';
 
-/** SPEC §4: a live stream outlives a Redis restart and misses nothing (a private redis-server). */
+/** docs/product.md §4: a live stream outlives a Redis restart and misses nothing (a private redis-server). */
 let redisServer: TestRedisServer;
 let server: TestServer;
 beforeAll(async () => {

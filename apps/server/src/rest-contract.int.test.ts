@@ -103,7 +103,7 @@ const contract: Record<string, ContractCase[]> = {
         expect(body).toMatchObject({ activity: { feed: 'user:ana', ...activityBody } }),
     },
     {
-      // 409 is never reached here: the command returns the original instead (SPEC §1).
+      // 409 is never reached here: the command returns the original instead (docs/product.md §1).
       name: 'returns the original when (feed, foreignId, time) was added before',
       status: 201,
       call: () => ({

@@ -666,7 +666,7 @@ describe('hostile, invalid requests', () => {
 
 describe('strings and shapes PostgreSQL or a recursive walk could not take', () => {
   const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
-  // Each once answered 500 INTERNAL; SPEC §5 says bad input never yields one.
+  // Each once answered 500 INTERNAL; docs/product.md §5 says bad input never yields one.
   it.each([
     {
       name: 'NUL in an activity field',

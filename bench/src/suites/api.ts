@@ -48,7 +48,7 @@ function reportProblems(server: ApiServer, progress: (line: string) => void): vo
 }
 
 /**
- * The API over HTTP (SPEC §9): the server runs as its own process, as in production, and a
+ * The API over HTTP (docs/product.md §9): the server runs as its own process, as in production, and a
  * load generator in another sends requests open-loop at fixed rates, each latency measured
  * from the request's intended send time. The same timeline read by an in-process call, tRPC
  * and REST; REST reads at 1,000 req/s; add-activity at a moderate rate and stepped up to

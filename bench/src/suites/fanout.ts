@@ -25,7 +25,7 @@ export interface FanoutSuiteContext extends SuiteContext {
 }
 
 /**
- * Hybrid fan-out on a generated Zipf graph (SPEC §9): write fan-out deliveries/s against
+ * Hybrid fan-out on a generated Zipf graph (docs/product.md §9): write fan-out deliveries/s against
  * pipelined ZADD, publish → every follower's timeline latency, timeline reads against the
  * naive SQL query, Redis bytes per timeline entry, and rebuild (projector replay) events/s.
  * Then a second dataset next to the first — the same graph, posting in proportion to

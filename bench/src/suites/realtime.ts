@@ -73,10 +73,10 @@ async function gather(subscribers: Subscribers, count: number): Promise<number[]
 }
 
 /**
- * SPEC §9, real time: publish → subscriber latency with thousands of subscriptions open
+ * docs/product.md §9, real time: publish → subscriber latency with thousands of subscriptions open
  * on one server process, over the REST SSE stream and over tRPC WebSocket, and the
  * server's memory per open subscription. The API server runs as its own process (as in
- * production) and the subscribers in another. The SPEC figure runs from an activity's
+ * production) and the subscribers in another. The product.md §9 figure runs from an activity's
  * publish: `addActivity` appends it to the log, the feed projector (in the bench process,
  * as a worker runs it) applies it and publishes its message, the server sends it on. The
  * others publish straight on Redis (what the projector does after applying a batch), to
@@ -169,7 +169,7 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
         },
       );
 
-      // SPEC §9: an activity's publish → its feed's subscriber, one subscriber each, at a
+      // docs/product.md §9: an activity's publish → its feed's subscriber, one subscriber each, at a
       // steady rate, with all open. Before the Redis publishes below: their synthetic ids
       // are above every position, and a watch skips what is not newer than it has sent.
       await subscribers.collect();
@@ -250,7 +250,7 @@ export async function realtimeSuite(ctx: FanoutSuiteContext): Promise<Figure[]> 
   return figures;
 }
 
-/** p50 and p99 of `samples`; with the SPEC's targets when `targeted` (its own figure). */
+/** p50 and p99 of `samples`; with the docs/product.md §9 targets when `targeted` (its own figure). */
 function latencyFigures(name: string, samples: readonly number[], targeted = true): Figure[] {
   return [
     {

@@ -93,7 +93,7 @@ export function principalName(principal: Principal): string {
   return principal.kind === 'server' ? `server:${principal.keyId}` : principal.userId;
 }
 
-/** SPEC §5 scopes: a user acts on its own feeds only; a server key on any. */
+/** docs/product.md §5 scopes: a user acts on its own feeds only; a server key on any. */
 export function requireOwnFeed(principal: Principal, feed: FeedRef, action: string): void {
   if (principal.kind === 'server' || principal.userId === feed.id) return;
   throw new TidelineError(

@@ -7,7 +7,7 @@ import { notificationMarks } from './routers/notification-marks.js';
 import { router } from './trpc.js';
 
 /**
- * Every operation of SPEC §5, once: served as tRPC and, through its `openapi` meta, as REST.
+ * Every operation of docs/product.md §5, once: served as tRPC and, through its `openapi` meta, as REST.
  * Each feature's procedures live in `routers/`; `feeds` gathers several features in one
  * namespace. Spreading (rather than naming each procedure again) keeps its doc comment
  * visible to the typed client, and the spreads' order is the order of the operations in the

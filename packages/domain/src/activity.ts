@@ -6,9 +6,9 @@ import { refineStorable } from './storable-text.js';
 import { findRepeats } from './unique.js';
 
 export const maxActivityTextLength = 256;
-/** SPEC §1: up to 100 extra feeds receive a copy. */
+/** docs/product.md §1: up to 100 extra feeds receive a copy. */
 export const maxActivityRecipients = 100;
-/** SPEC §5: a batch add carries at most 100 activities. */
+/** docs/product.md §5: a batch add carries at most 100 activities. */
 export const maxActivityBatch = 100;
 
 /** An activity's text fields (actor, verb, object, target, foreignId). */

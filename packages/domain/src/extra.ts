@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { findJsonProblems, type JsonObject, jsonByteLength } from './json.js';
 
-/** SPEC §1: `extra` is at most 16 KiB once serialized. */
+/** docs/product.md §1: `extra` is at most 16 KiB once serialized. */
 export const maxExtraBytes = 16_384;
 
 /**

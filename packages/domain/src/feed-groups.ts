@@ -6,7 +6,7 @@ import { findRepeats } from './unique.js';
 export const feedGroupKinds = ['flat', 'aggregated', 'notification'] as const;
 export type FeedGroupKind = (typeof feedGroupKinds)[number];
 
-/** SPEC §1 defaults: aggregated groups by verb + UTC day, notifications also by object. */
+/** docs/product.md §1 defaults: aggregated groups by verb + UTC day, notifications also by object. */
 export const defaultAggregationKeys = {
   aggregated: ['verb', 'day'],
   notification: ['verb', 'object', 'day'],
@@ -81,7 +81,7 @@ export const feedGroupConfigsSchema = z
   });
 
 /**
- * The groups every Tideline install starts with (SPEC §1). `user` feeds are what people
+ * The groups every Tideline install starts with (docs/product.md §1). `user` feeds are what people
  * follow and may be read by anyone; timelines, aggregated timelines and notifications hold
  * what was delivered to one reader, so only their owner reads them and nobody follows them.
  */

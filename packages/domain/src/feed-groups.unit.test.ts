@@ -12,7 +12,7 @@ import { rejectionCases, rejectionOf } from './test-helpers.js';
 import { parseInput } from './validate.js';
 
 describe('feed groups', () => {
-  it('given the defaults, when listed, then they are the four SPEC groups with their keys', () => {
+  it('given the defaults, when listed, then they are the four groups of docs/product.md §1 with their keys', () => {
     expect(defaultFeedGroups).toEqual([
       { name: 'user', kind: 'flat', followable: true, readers: 'anyone' },
       { name: 'timeline', kind: 'flat' },

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { FieldError } from './errors.js';
 import { validationError } from './validate.js';
 
-/** The id half of a feed, e.g. `ana` in `user:ana` (SPEC §1). */
+/** The id half of a feed, e.g. `ana` in `user:ana` (docs/product.md §1). */
 export const feedIdPattern = /^[A-Za-z0-9_-]{1,128}$/;
 /** A configured group name, e.g. `timeline_aggregated`. */
 export const feedGroupNamePattern = /^[a-z0-9_]{1,64}$/;

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { feedSchema } from './feed.js';
 import { findRepeats } from './unique.js';
 
-/** SPEC §1: following copies the target's latest 100 activities unless told otherwise. */
+/** docs/product.md §1: following copies the target's latest 100 activities unless told otherwise. */
 export const defaultCopyLimit = 100;
 export const maxCopyLimit = 1000;
-/** SPEC §5: follow-many takes at most 1000 follows. */
+/** docs/product.md §5: follow-many takes at most 1000 follows. */
 export const maxFollowBatch = 1000;
 
 function refuseSelfFollow(pair: { source: string; target: string }, ctx: z.RefinementCtx): void {

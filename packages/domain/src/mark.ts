@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { refineStorable } from './storable-text.js';
 import { findRepeats } from './unique.js';
 
-/** SPEC §5: a mark names at most 1000 groups. */
+/** docs/product.md §5: a mark names at most 1000 groups. */
 export const maxMarkedGroups = 1000;
 
 /** Aggregated group ids as a notification feed read returns them. */

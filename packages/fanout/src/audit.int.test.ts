@@ -8,7 +8,7 @@ import { auditedTables } from './migrations/0103-audit.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §6: the read models' audit trail — statement-level triggers with transition tables
+ * docs/product.md §6: the read models' audit trail — statement-level triggers with transition tables
  * write one audit row per changed row, with its old and new image and the writing
  * transaction's id.
  */

@@ -23,7 +23,7 @@ import {
 } from './testing/index.js';
 
 /**
- * SPEC §6: the `author_recent_entries` materialized view serves feed regeneration and the
+ * docs/product.md §6: the `author_recent_entries` materialized view serves feed regeneration and the
  * PostgreSQL fallback; whatever its age, reads equal the reference model.
  *
  * The projector runs here in replay mode, batch by batch when the test says so, so a test

@@ -15,7 +15,7 @@ import { removeActivity } from './commands/remove-activity.js';
 import { updateActivity } from './commands/update-activity.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
-/** SPEC §1 commands against the real event store: ids, idempotency, validation, conflicts. */
+/** docs/product.md §1 commands against the real event store: ids, idempotency, validation, conflicts. */
 
 let h: FeedHarness;
 beforeAll(async () => {

@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 /** How feeds behave; the apps fill it from their validated environment. */
 export interface FeedsConfig {
-  /** Authors with at most this many followers fan out on write (SPEC §3). */
+  /** Authors with at most this many followers fan out on write (docs/product.md §3). */
   fanoutThreshold: number;
   /** Timelines unread for this many days are skipped by fan-out and expire. */
   fanoutActiveDays: number;
@@ -19,7 +19,7 @@ export interface FeedsConfig {
   redisPrefix: string;
   /** Followers per fan-out job. */
   fanoutBatchSize: number;
-  /** The configured feed groups and their kinds (SPEC §1). */
+  /** The configured feed groups and their kinds (docs/product.md §1). */
   groups: readonly FeedGroupConfig[];
 }
 
@@ -65,7 +65,7 @@ const feedGroupsVar = z.preprocess(
 );
 
 /**
- * The feed variables every app reads (SPEC §7), as a zod shape for the apps' own env.ts
+ * The feed variables every app reads (docs/product.md §7), as a zod shape for the apps' own env.ts
  * schemas — declared once so the server and the worker cannot disagree on a default.
  */
 export const feedsEnvShape = {

@@ -34,7 +34,7 @@ import { startRedisServer, type TestRedisServer } from './testing/redis-server.j
 import { createTimelineReader } from './timeline-reader.js';
 
 /**
- * SPEC §3 convergence: whatever the interleaving of follows, unfollows, adds, updates,
+ * docs/product.md §3 convergence: whatever the interleaving of follows, unfollows, adds, updates,
  * removals and threshold crossings — with worker processes SIGKILLed mid-job and Redis
  * flushed mid-run — every feed ends up equal to a pure function of the event log.
  */

@@ -7,7 +7,7 @@ import { feedKeys } from './redis/keys.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §1/§3 delivery rules through both fan-out modes: `to` copies, follow copy limits,
+ * docs/product.md §1/§3 delivery rules through both fan-out modes: `to` copies, follow copy limits,
  * unfollow with and without history, and authors crossing FANOUT_THRESHOLD (here 2).
  */
 

@@ -12,7 +12,7 @@ import { testRedisUrl } from './testing/env.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §4: every feed change is published on the channel of each feed it changes
+ * docs/product.md §4: every feed change is published on the channel of each feed it changes
  * directly, after the projector applied it, with the event's position as its id.
  */
 let h: FeedHarness;

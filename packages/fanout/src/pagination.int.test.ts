@@ -8,7 +8,7 @@ import { createSeededRandom } from './testing/seeded-random.js';
 import { createTimelineReader, type FeedPage, type TimelineReader } from './timeline-reader.js';
 
 /**
- * SPEC §3: the cursor is stable while new items arrive — paging a live timeline neither
+ * docs/product.md §3: the cursor is stable while new items arrive — paging a live timeline neither
  * repeats nor skips what was there, and pages stay newest first.
  */
 

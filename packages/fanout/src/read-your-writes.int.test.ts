@@ -7,7 +7,7 @@ import { updateActivity } from './commands/update-activity.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §3 read-your-writes: a read passing the `position` a write returned reflects that
+ * docs/product.md §3 read-your-writes: a read passing the `position` a write returned reflects that
  * write — with no quiescing in between, while the projector and fan-out still run.
  */
 

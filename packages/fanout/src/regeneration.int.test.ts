@@ -8,7 +8,7 @@ import { feedKeys } from './redis/keys.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §2/§3: Redis is never the source of truth. A cold Redis, or a follower whose
+ * docs/product.md §2/§3: Redis is never the source of truth. A cold Redis, or a follower whose
  * timeline expired while inactive, is rebuilt from PostgreSQL on the next read.
  */
 

@@ -7,7 +7,7 @@ import { feedKeys } from './redis/keys.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 
 /**
- * SPEC §3: timelines are capped (here TIMELINE_MAX = 5). A feed longer than the cap still
+ * docs/product.md §3: timelines are capped (here TIMELINE_MAX = 5). A feed longer than the cap still
  * pages through completely: pages below the capped Redis sets come from PostgreSQL.
  */
 

@@ -15,7 +15,7 @@ import { createFeedBus, type FeedBus } from './feed-bus.js';
 import { createFeedWatcher, type FeedWatcher, type WatchMessage } from './feed-watcher.js';
 
 /**
- * SPEC §4, as a property: whatever the interleaving of writes, disconnects and
+ * docs/product.md §4, as a property: whatever the interleaving of writes, disconnects and
  * reconnects, each client ends up with every message of its feed exactly once, in order.
  * The reference is a raw pattern subscription that saw every message the projector
  * published.

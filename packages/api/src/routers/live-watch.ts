@@ -20,7 +20,7 @@ const watchInput = z.strictObject({
 /** `feeds.watch`, the one subscription. */
 export const liveWatch = {
   /**
-   * The feed's live messages (SPEC §4), each `tracked` by its position so the SSE and
+   * The feed's live messages (docs/product.md §4), each `tracked` by its position so the SSE and
    * WebSocket links resume from the last one they got. Served over REST too, as
    * `GET /api/v1/feeds/{group}/{id}/stream` (apps/server, through this procedure).
    */

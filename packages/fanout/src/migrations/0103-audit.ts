@@ -59,7 +59,7 @@ function auditFunction(table: string, key: readonly string[]): string {
 }
 
 /**
- * The audit trail of the read models (SPEC §6, docs/audit-and-views.md): statement-level
+ * The audit trail of the read models (docs/product.md §6, docs/audit-and-views.md): statement-level
  * AFTER triggers with transition tables write one `audit_log` row per inserted, updated
  * or deleted row — operation, table, old and new row as jsonb, the writing transaction's
  * id — and one row per TRUNCATE.

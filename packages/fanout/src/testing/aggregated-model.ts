@@ -25,7 +25,7 @@ import {
  * come from the flat reference model's replay; this file only groups and marks them.
  */
 
-/** SPEC §1: a group keeps its newest 15 activities; the counts cover all of them. */
+/** docs/product.md §1: a group keeps its newest 15 activities; the counts cover all of them. */
 export const maxActivitiesPerGroup = 15;
 
 /** One group as a read presents it (ids instead of hydrated bodies). */
