@@ -13,6 +13,7 @@ import { contentPage, directEntries, type Entry } from './read-model/feed-querie
 import { refreshAuthorEntries, VIEW_REFRESH_LOCK } from './read-model/refresh-author-entries.js';
 import { createFeedHarness, type FeedHarness } from './testing/feed-harness.js';
 import {
+  appliedOperations,
   buildReferenceModel,
   createSeededRandom,
   describeOperations,
@@ -232,54 +233,10 @@ describe('reading through the view', () => {
 
 /** Runs operations through the commands, one at a time. */
 async function execute(operations: readonly Operation[], each: (index: number) => Promise<void>) {
-  const added: string[] = [];
-  const addFeeds: string[] = [];
-  const notFound = (error: unknown) => {
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      'code' in error &&
-      error.code === 'NOT_FOUND'
-    )
-      return;
-    throw error;
-  };
+  const applied = appliedOperations(db(), operations);
   for (const [index, op] of operations.entries()) {
     await each(index);
-    switch (op.kind) {
-      case 'add': {
-        const { activity } = await addActivity(db(), op.feed, op.activity);
-        added.push(activity.id);
-        addFeeds.push(op.feed);
-        break;
-      }
-      case 'update':
-        await updateActivity(db(), added[op.pick] ?? '', { set: op.set, unset: op.unset }).catch(
-          notFound,
-        );
-        break;
-      case 'remove':
-        await removeActivity(db(), addFeeds[op.pick] ?? '', { id: added[op.pick] ?? '' }).catch(
-          notFound,
-        );
-        break;
-      case 'follow':
-        await follow(db(), { source: op.source, target: op.target, copyLimit: op.copyLimit });
-        break;
-      case 'unfollow':
-        await unfollow(db(), {
-          source: op.source,
-          target: op.target,
-          keepHistory: op.keepHistory,
-        }).catch(notFound);
-        break;
-      case 'followMany':
-        await followMany(db(), op.follows);
-        break;
-      case 'mark':
-        await markFeed(db(), op.feed, { seen: op.seen, read: op.read });
-        break;
-    }
+    await applied.apply(op);
   }
 }
 

@@ -5,5 +5,5 @@ export { type FeedMismatchesOptions, feedMismatches } from './feed-mismatches.js
 export * from './operation-generator.js';
 export { type RedisServerOptions, startRedisServer, type TestRedisServer } from './redis-server.js';
 export * from './reference-model.js';
-export { type RunOperationsOptions, runOperations } from './run-operations.js';
+export { appliedOperations, type RunOperationsOptions, runOperations } from './run-operations.js';
 export * from './seeded-random.js';

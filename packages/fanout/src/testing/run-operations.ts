@@ -30,18 +30,7 @@ export async function runOperations(
 ): Promise<void> {
   const { seed, hooks = [], read } = options;
   const random = createSeededRandom(seed * 7919);
-  const added: string[] = [];
-  const addFeeds: string[] = [];
-  const allowed = (error: unknown) => {
-    if (
-      typeof error === 'object' &&
-      error !== null &&
-      'code' in error &&
-      error.code === 'NOT_FOUND'
-    )
-      return;
-    throw error;
-  };
+  const applied = appliedOperations(db, operations);
   let index = 0;
   while (index < operations.length) {
     for (const hook of hooks) if (hook.at === index) await hook.run();
@@ -52,56 +41,9 @@ export async function runOperations(
       if (n > 0 && hooks.some((hook) => hook.at === index)) break;
       const op = operations[index];
       if (!op) break;
-      if ((op.kind === 'update' || op.kind === 'remove') && op.pick >= added.length) break;
+      if ((op.kind === 'update' || op.kind === 'remove') && !applied.hasAdd(op.pick)) break;
       index += 1;
-      switch (op.kind) {
-        case 'add': {
-          const slot = added.length;
-          added.push('');
-          addFeeds.push(op.feed);
-          chunk.push(
-            addActivity(db, op.feed, op.activity).then((result) => {
-              added[slot] = result.activity.id;
-            }),
-          );
-          break;
-        }
-        case 'update': {
-          const id = added[op.pick] ?? '';
-          chunk.push(updateActivity(db, id, { set: op.set, unset: op.unset }).catch(allowed));
-          break;
-        }
-        case 'remove': {
-          const id = added[op.pick] ?? '';
-          const feed = addFeeds[op.pick] ?? '';
-          const target =
-            op.by === 'id' ? { id } : { foreignId: foreignIdOf(operations, op.pick) ?? '' };
-          chunk.push(
-            removeActivity(db, feed, op.by === 'id' || target.foreignId ? target : { id }).catch(
-              allowed,
-            ),
-          );
-          break;
-        }
-        case 'follow':
-          chunk.push(follow(db, { source: op.source, target: op.target, copyLimit: op.copyLimit }));
-          break;
-        case 'unfollow':
-          chunk.push(
-            unfollow(db, {
-              source: op.source,
-              target: op.target,
-              keepHistory: op.keepHistory,
-            }).catch(allowed),
-          );
-          break;
-        case 'followMany':
-          chunk.push(followMany(db, op.follows));
-          break;
-        case 'mark':
-          chunk.push(markFeed(db, op.feed, { seen: op.seen, read: op.read }));
-          break;
-      }
+      chunk.push(applied.apply(op));
       // Updates and removals name earlier adds: let those finish first.
       if (op.kind === 'add') break;
     }
@@ -114,6 +56,64 @@ export async function runOperations(
       );
     await Promise.all(chunk);
   }
+}
+
+/**
+ * Applies generated operations through the commands, remembering the ids of the adds so
+ * later updates and removals can name them (`op.pick`). An update, removal or unfollow of
+ * something already gone is NOT_FOUND, which generated operations may ask for.
+ *
+ * @example
+ * const applied = appliedOperations(db, operations);
+ * for (const op of operations) await applied.apply(op);
+ */
+export function appliedOperations(db: Kysely<unknown>, operations: readonly Operation[]) {
+  const added: string[] = [];
+  const addFeeds: string[] = [];
+  return {
+    /** Whether the add that `pick` names has been started. */
+    hasAdd: (pick: number) => pick < added.length,
+    apply(op: Operation): Promise<unknown> {
+      switch (op.kind) {
+        case 'add': {
+          const slot = added.length;
+          added.push('');
+          addFeeds.push(op.feed);
+          return addActivity(db, op.feed, op.activity).then((result) => {
+            added[slot] = result.activity.id;
+          });
+        }
+        case 'update': {
+          const id = added[op.pick] ?? '';
+          return updateActivity(db, id, { set: op.set, unset: op.unset }).catch(allowNotFound);
+        }
+        case 'remove': {
+          const id = added[op.pick] ?? '';
+          const feed = addFeeds[op.pick] ?? '';
+          const foreignId = op.by === 'id' ? undefined : foreignIdOf(operations, op.pick);
+          return removeActivity(db, feed, foreignId ? { foreignId } : { id }).catch(allowNotFound);
+        }
+        case 'follow':
+          return follow(db, { source: op.source, target: op.target, copyLimit: op.copyLimit });
+        case 'unfollow':
+          return unfollow(db, {
+            source: op.source,
+            target: op.target,
+            keepHistory: op.keepHistory,
+          }).catch(allowNotFound);
+        case 'followMany':
+          return followMany(db, op.follows);
+        case 'mark':
+          return markFeed(db, op.feed, { seen: op.seen, read: op.read });
+      }
+    },
+  };
+}
+
+function allowNotFound(error: unknown): void {
+  if (typeof error === 'object' && error !== null && 'code' in error && error.code === 'NOT_FOUND')
+    return;
+  throw error;
 }
 
 function foreignIdOf(operations: readonly Operation[], pick: number): string | undefined {
