@@ -1,6 +1,6 @@
-import { isIPv4, isIPv6 } from 'node:net';
 import { isTidelineError } from '@tideline/domain';
 import type { Redis } from 'ioredis';
+import ipaddr from 'ipaddr.js';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Principal } from './auth.js';
 import { rateLimited } from './rate-limit.js';
@@ -93,28 +93,19 @@ function sweep(blocked: Map<string, number>): void {
 
 /**
  * The address a client is counted under: IPv4 as it is (also when IPv4-mapped), IPv6 by
- * its /64 prefix; undefined when the socket has none (it closed already).
+ * its /64 prefix; undefined when the socket has none (it closed already). Parsed by
+ * `ipaddr.js`, the library Express's own `proxy-addr` uses.
  *
  * @example
  * addressKey('::ffff:203.0.113.9'); // '203.0.113.9'
  * addressKey('2001:db8:1:2:3:4:5:6'); // '2001:db8:1:2::/64'
  */
 export function addressKey(address: string): string | undefined {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  if (mapped !== undefined && isIPv4(mapped)) return mapped;
-  if (isIPv4(address)) return address;
+  if (address === '') return undefined;
   const bare = address.split('%')[0] ?? address;
-  if (!isIPv6(bare)) return address === '' ? undefined : address;
-  const [head = '', tail] = bare.split('::');
-  const left = head === '' ? [] : head.split(':');
-  const right = tail === undefined || tail === '' ? [] : tail.split(':');
-  // A dotted IPv4 tail fills two groups.
-  const width = (groups: string[]) =>
-    groups.reduce((sum, group) => sum + (group.includes('.') ? 2 : 1), 0);
-  const groups =
-    tail === undefined
-      ? left
-      : [...left, ...Array<string>(8 - width(left) - width(right)).fill('0'), ...right];
-  const prefix = groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16));
+  if (!ipaddr.isValid(bare)) return address;
+  const parsed = ipaddr.process(bare);
+  if (parsed.kind() === 'ipv4') return parsed.toString();
+  const prefix = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((part) => part.toString(16));
   return `${prefix.join(':')}::/64`;
 }
