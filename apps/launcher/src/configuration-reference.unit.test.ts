@@ -21,7 +21,8 @@ async function documented(): Promise<Map<string, string>> {
   const rows = section.slice(0, section.indexOf('\n## ')).split('\n');
   const table = new Map<string, string>();
   for (const row of rows) {
-    const match = /^\| `([A-Z0-9_]+)` \| ([^|]*) \|/.exec(row);
+    // Cells are padded to the widest (prettier aligns Markdown tables).
+    const match = /^\| `([A-Z0-9_]+)` *\| ([^|]*) \|/.exec(row);
     if (match?.[1] && match[2] !== undefined) table.set(match[1], match[2].trim());
   }
   return table;
