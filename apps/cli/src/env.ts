@@ -1,5 +1,5 @@
 import { inheritedEnv as inherit, parseEnv, serviceUrlsShape } from '@tideline/config';
-import { type FeedsConfig, feedsConfigFromEnv, feedsEnvShape } from '@tideline/fanout';
+import { type FeedsConfig, feedsConfigFromEnv, feedsEnvShape } from '@tideline/feeds';
 import { z } from 'zod';
 
 /**

@@ -1,5 +1,5 @@
 import { createDatabase, migrateToLatest } from '@tideline/event-store';
-import { feedMigrations } from '@tideline/fanout';
+import { feedMigrations } from '@tideline/feeds';
 import type { Logger } from 'pino';
 
 /**

@@ -11,7 +11,7 @@ import {
   postgresProtocols,
   redisProtocols,
 } from '@tideline/config';
-import { feedsEnvShape } from '@tideline/fanout';
+import { feedsEnvShape } from '@tideline/feeds';
 import { z } from 'zod';
 import { repoRoot } from './repo-paths.js';
 

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createApiDeps } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
 import { freePort } from '@tideline/event-store/testing';
-import { defaultFeedsConfig } from '@tideline/fanout';
+import { defaultFeedsConfig } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { pino } from 'pino';

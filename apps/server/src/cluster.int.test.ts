@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { freePort, waitFor } from '@tideline/event-store/testing';
-import { createFeedHarness, type FeedHarness } from '@tideline/fanout/testing';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**

@@ -6,7 +6,7 @@ import {
   parseEnv,
   serviceUrlsShape,
 } from '@tideline/config';
-import { feedsEnvShape } from '@tideline/fanout';
+import { feedsEnvShape } from '@tideline/feeds';
 import { z } from 'zod';
 
 /** A comma-separated list; blanks between commas are ignored. */

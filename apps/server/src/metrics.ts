@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { countEventsAfter, readCheckpoint, START } from '@tideline/event-store';
-import { createFanoutQueue, type FeedsConfig } from '@tideline/fanout';
+import { createFanoutQueue } from '@tideline/fanout';
+import type { FeedsConfig } from '@tideline/feeds';
 import type { RequestHandler } from 'express';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';

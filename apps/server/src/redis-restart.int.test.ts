@@ -1,6 +1,6 @@
 import { waitFor } from '@tideline/event-store/testing';
-import { addActivity } from '@tideline/fanout';
 import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
+import { addActivity } from '@tideline/feeds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openEventStream } from './testing/sse-reader.js';
 import { startTestServer, TEST_API_KEY, type TestServer } from './testing/test-server.js';

@@ -5,7 +5,7 @@ import { Writable } from 'node:stream';
 import { createApiDeps } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
 import { waitFor } from '@tideline/event-store/testing';
-import { defaultFeedsConfig } from '@tideline/fanout';
+import { defaultFeedsConfig } from '@tideline/feeds';
 import express from 'express';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createApiDeps } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
-import { feedsConfigFromEnv } from '@tideline/fanout';
+import { feedsConfigFromEnv } from '@tideline/feeds';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { createApp } from './app.js';

@@ -1,4 +1,4 @@
-import type { StaleRedisReport } from '@tideline/fanout';
+import type { StaleRedisReport } from '@tideline/feeds';
 import type { Logger } from 'pino';
 
 /**

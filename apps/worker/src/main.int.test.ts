@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
-import { feedMigrations } from '@tideline/fanout';
+import { feedMigrations } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inheritedEnv, loadEnv } from './env.js';

@@ -1,11 +1,6 @@
 import { createDatabase } from '@tideline/event-store';
-import {
-  createFanoutQueue,
-  createFanoutWorker,
-  feedsConfigFromEnv,
-  type StaleRedisReport,
-  watchRedisFreshness,
-} from '@tideline/fanout';
+import { createFanoutQueue, createFanoutWorker } from '@tideline/fanout';
+import { feedsConfigFromEnv, type StaleRedisReport, watchRedisFreshness } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { pino } from 'pino';

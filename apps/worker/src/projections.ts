@@ -1,10 +1,6 @@
 import type { Projection } from '@tideline/event-store';
-import {
-  type FanoutQueue,
-  type FeedsConfig,
-  feedProjector,
-  type StaleRedisReport,
-} from '@tideline/fanout';
+import type { FanoutQueue } from '@tideline/fanout';
+import { type FeedsConfig, feedProjector, type StaleRedisReport } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 
 /** The read models the worker keeps, each run as one event-store consumer. */

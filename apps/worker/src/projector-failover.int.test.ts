@@ -14,7 +14,7 @@ import {
   feedMigrations,
   feedsConfigFromEnv,
   follow,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inheritedEnv, loadEnv } from './env.js';

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
-import { defaultFeedsConfig, feedMigrations } from '@tideline/fanout';
+import { defaultFeedsConfig, feedMigrations } from '@tideline/feeds';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type FeedsConfig, refreshAuthorEntries } from '@tideline/fanout';
+import { type FeedsConfig, refreshAuthorEntries } from '@tideline/feeds';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 

@@ -7,7 +7,7 @@ import {
   type FeedsConfig,
   feedMigrations,
   regenerateFeed,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { type ApiServer, startApiServer } from '../load/api-server.js';

@@ -15,7 +15,7 @@ import {
   refreshAuthorEntries,
   removeActivity,
   updateActivity,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import pg from 'pg';

@@ -1,4 +1,5 @@
-import { type FanoutJob, type FeedsConfig, feedKeys, processFanoutJob } from '@tideline/fanout';
+import { type FanoutJob, feedKeys, processFanoutJob } from '@tideline/fanout';
+import type { FeedsConfig } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import type { Figure } from '../report.js';
 import { elapsedMs } from '../stats.js';

@@ -1,12 +1,6 @@
 import { createConsumer, readCheckpoint } from '@tideline/event-store';
-import {
-  addActivity,
-  createFanoutQueue,
-  createFanoutWorker,
-  type FanoutJob,
-  feedKeys,
-  feedProjector,
-} from '@tideline/fanout';
+import { createFanoutQueue, createFanoutWorker, type FanoutJob, feedKeys } from '@tideline/fanout';
+import { addActivity, feedProjector } from '@tideline/feeds';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';

@@ -1,5 +1,6 @@
 import type { StoredActivity } from '@tideline/domain';
-import { createTimelineReader, feedKeys, regenerateFeed } from '@tideline/fanout';
+import { feedKeys } from '@tideline/fanout';
+import { createTimelineReader, regenerateFeed } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import type { Figure } from '../report.js';

@@ -1,5 +1,6 @@
 import { type Position, type Projection, processBatch } from '@tideline/event-store';
-import { dropFeedKeys, type FeedsConfig, feedProjector } from '@tideline/fanout';
+import { dropFeedKeys } from '@tideline/fanout';
+import { type FeedsConfig, feedProjector } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import { type Kysely, sql } from 'kysely';
 import type { Figure } from '../report.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { activityIdRandomBytes, formatActivityId } from '@tideline/domain';
-import type { FeedsConfig } from '@tideline/fanout';
+import type { FeedsConfig } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { GraphShape } from './fanout-data.js';

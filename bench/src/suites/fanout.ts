@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { migrateToLatest } from '@tideline/event-store';
-import { defaultFeedsConfig, type FeedsConfig, feedMigrations } from '@tideline/fanout';
+import { defaultFeedsConfig, type FeedsConfig, feedMigrations } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import type { Figure } from '../report.js';
 import { round } from '../stats.js';

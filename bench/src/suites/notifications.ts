@@ -7,7 +7,7 @@ import {
   feedProjector,
   follow,
   markFeed,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import { type Figure, latencyFigures } from '../report.js';

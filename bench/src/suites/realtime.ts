@@ -8,7 +8,7 @@ import {
   feedChannel,
   feedMigrations,
   feedProjector,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { type ApiServer, startApiServer } from '../load/api-server.js';

@@ -4,7 +4,7 @@ import {
   createTimelineReader,
   type FeedsConfig,
   type TimelineReader,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import {
   createFeedBus,
   createFeedWatcher,

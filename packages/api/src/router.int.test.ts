@@ -1,4 +1,4 @@
-import { createFeedHarness, type FeedHarness } from '@tideline/fanout/testing';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ApiDeps, createApiDeps } from './context.js';

@@ -36,7 +36,13 @@ export {
   processBatch,
   type RetryPolicy,
 } from './process-batch.js';
-export type { Projection, ProjectionContext } from './projection.js';
+export {
+  type EventShape,
+  handledEvents,
+  type Projection,
+  type ProjectionContext,
+  type StoredEventOf,
+} from './projection.js';
 export {
   hasEventAt,
   hasWithheldEvents,

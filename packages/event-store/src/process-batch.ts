@@ -1,7 +1,12 @@
 import { type Kysely, type QueryExecutorProvider, sql, type Transaction } from 'kysely';
 import { lockCheckpoint, type StartFrom, saveCheckpoint } from './checkpoints.js';
 import { positionParts } from './position.js';
-import type { Projection, ProjectionContext } from './projection.js';
+import {
+  type EventShape,
+  handledEvents,
+  type Projection,
+  type ProjectionContext,
+} from './projection.js';
 import { readAll } from './read-all.js';
 import type { StoredEvent } from './stored-event.js';
 import { isTransientError } from './transient-error.js';
@@ -58,9 +63,9 @@ export interface BatchOptions {
  * Transient errors (a dependency down) are thrown instead: the caller waits and retries
  * the batch, so an outage never parks events.
  */
-export async function processBatch<DB>(
+export async function processBatch<DB, E extends EventShape>(
   db: Kysely<DB>,
-  projection: Projection<DB>,
+  projection: Projection<DB, E>,
   options: BatchOptions,
 ): Promise<number> {
   try {
@@ -69,7 +74,7 @@ export async function processBatch<DB>(
       const checkpoint = await lockCheckpoint(tx, projection.name, options.startFrom);
       const { events, next } = await readAll(tx, { after: checkpoint, limit: options.batchSize });
       if (events.length === 0) return 0;
-      const handled = events.filter((event) => projection.handles.includes(event.type));
+      const handled = handledEvents(projection, events);
       if (handled.length > 0) await projection.apply(handled, contextOf(tx, options));
       await saveCheckpoint(tx, projection.name, next);
       await options.fence?.confirm(tx);
@@ -82,9 +87,9 @@ export async function processBatch<DB>(
 }
 
 /** The slow path after a failed batch: isolate the failing event. */
-async function processOneByOne<DB>(
+async function processOneByOne<DB, E extends EventShape>(
   db: Kysely<DB>,
-  projection: Projection<DB>,
+  projection: Projection<DB, E>,
   options: BatchOptions,
 ): Promise<number> {
   const batch = await db.transaction().execute(async (tx) => {
@@ -98,9 +103,9 @@ async function processOneByOne<DB>(
   return batch.events.length;
 }
 
-async function processWithRetries<DB>(
+async function processWithRetries<DB, E extends EventShape>(
   db: Kysely<DB>,
-  projection: Projection<DB>,
+  projection: Projection<DB, E>,
   event: StoredEvent,
   options: BatchOptions,
 ): Promise<void> {
@@ -112,9 +117,8 @@ async function processWithRetries<DB>(
         await options.fence?.enter(tx);
         const checkpoint = await lockCheckpoint(tx, projection.name, options.startFrom);
         if (checkpoint >= event.position) return; // another instance got here first
-        if (projection.handles.includes(event.type)) {
-          await projection.apply([event], contextOf(tx, options));
-        }
+        const handled = handledEvents(projection, [event]);
+        if (handled.length > 0) await projection.apply(handled, contextOf(tx, options));
         await saveCheckpoint(tx, projection.name, event.position);
         await options.fence?.confirm(tx);
       });

@@ -1,6 +1,6 @@
 import { waitFor } from '@tideline/event-store/testing';
-import { feedChannel } from '@tideline/fanout';
 import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
+import { feedChannel } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedBus, type FeedBus } from './feed-bus.js';

@@ -1,5 +1,5 @@
 import type { Feed } from '@tideline/domain';
-import { feedChannel } from '@tideline/fanout';
+import { feedChannel } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 
 /** What a listener receives: the channel's feed and the raw message text. */

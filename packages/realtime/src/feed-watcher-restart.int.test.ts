@@ -1,5 +1,5 @@
 import { waitFor } from '@tideline/event-store/testing';
-import { addActivity } from '@tideline/fanout';
+import { addActivity } from '@tideline/feeds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedWatcher } from './feed-watcher.js';
 import { type PrivateStack, startPrivateStack } from './testing/private-stack.js';

@@ -1,7 +1,8 @@
 import { encodePosition, readCheckpoint } from '@tideline/event-store';
 import { waitFor } from '@tideline/event-store/testing';
-import { addActivity, follow } from '@tideline/fanout';
-import { createFeedHarness, type FeedHarness, testRedisUrl } from '@tideline/fanout/testing';
+import { testRedisUrl } from '@tideline/fanout/testing';
+import { addActivity, follow } from '@tideline/feeds';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedBus, type FeedBus } from './feed-bus.js';

@@ -1,4 +1,5 @@
 import { waitFor } from '@tideline/event-store/testing';
+import { testRedisUrl } from '@tideline/fanout/testing';
 import {
   addActivity,
   follow,
@@ -6,8 +7,8 @@ import {
   removeActivity,
   unfollow,
   updateActivity,
-} from '@tideline/fanout';
-import { createFeedHarness, type FeedHarness, testRedisUrl } from '@tideline/fanout/testing';
+} from '@tideline/feeds';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedBus, type FeedBus } from './feed-bus.js';

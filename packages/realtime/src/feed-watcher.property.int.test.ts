@@ -1,4 +1,5 @@
 import { waitFor } from '@tideline/event-store/testing';
+import { testRedisUrl } from '@tideline/fanout/testing';
 import {
   addActivity,
   type FeedMessage,
@@ -6,8 +7,8 @@ import {
   follow,
   removeActivity,
   unfollow,
-} from '@tideline/fanout';
-import { createFeedHarness, type FeedHarness, testRedisUrl } from '@tideline/fanout/testing';
+} from '@tideline/feeds';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

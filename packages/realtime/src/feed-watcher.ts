@@ -8,7 +8,7 @@ import {
   feedMessages,
   readEdgesAtCheckpoint,
   readFeedChanges,
-} from '@tideline/fanout';
+} from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedBus, FeedListener } from './feed-bus.js';

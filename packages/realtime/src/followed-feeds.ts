@@ -1,5 +1,5 @@
 import type { Feed } from '@tideline/domain';
-import type { FeedMessage, FeedSince } from '@tideline/fanout';
+import type { FeedMessage, FeedSince } from '@tideline/feeds';
 import type { FeedBus, FeedListener } from './feed-bus.js';
 
 interface Edge {

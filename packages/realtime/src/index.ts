@@ -1,4 +1,4 @@
-export { feedChannel } from '@tideline/fanout';
+export { feedChannel } from '@tideline/feeds';
 export { createFeedBus, type FeedBus, type FeedListener } from './feed-bus.js';
 export {
   createFeedWatcher,

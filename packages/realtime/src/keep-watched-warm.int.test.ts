@@ -1,5 +1,6 @@
 import { waitFor } from '@tideline/event-store/testing';
-import { addActivity, feedKeys, follow } from '@tideline/fanout';
+import { feedKeys } from '@tideline/fanout';
+import { addActivity, follow } from '@tideline/feeds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFeedWatcher } from './feed-watcher.js';
 

@@ -1,5 +1,5 @@
 import type { Feed } from '@tideline/domain';
-import { type FeedsConfig, regenerateFeed } from '@tideline/fanout';
+import { type FeedsConfig, regenerateFeed } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 import type { FeedBus } from './feed-bus.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { eventStoreMigrations } from '@tideline/event-store';
-import { feedMigrations } from '@tideline/fanout';
+import { feedMigrations } from '@tideline/feeds';
 import { sql } from 'kysely';
 import {
   type Check,

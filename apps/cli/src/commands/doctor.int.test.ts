@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
-import { defaultFeedsConfig, feedMigrations } from '@tideline/fanout';
 import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
+import { defaultFeedsConfig, feedMigrations } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { eventStoreMigrations, migrateToLatest } from '@tideline/event-store';
-import { feedMigrations } from '@tideline/fanout';
+import { feedMigrations } from '@tideline/feeds';
 import type { Redis } from 'ioredis';
 import { closeAll, connectDatabase, connectRedis, ensureDatabase } from '../connections.js';
 import type { Target } from '../env.js';

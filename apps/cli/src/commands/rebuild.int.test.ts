@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readCheckpoint } from '@tideline/event-store';
 import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
-import { contentPage, defaultFeedsConfig, feedMigrations } from '@tideline/fanout';
 import { testRedisUrl } from '@tideline/fanout/testing';
+import { contentPage, defaultFeedsConfig, feedMigrations } from '@tideline/feeds';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { createConsumer, readCheckpoint, readLease } from '@tideline/event-store';
-import { feedProjector, resetRedisFeeds } from '@tideline/fanout';
+import { feedProjector, resetRedisFeeds } from '@tideline/feeds';
 import type { Kysely } from 'kysely';
 import { closeAll, connectDatabase, connectRedis } from '../connections.js';
 import type { Target } from '../env.js';

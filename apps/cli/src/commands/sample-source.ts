@@ -1,4 +1,4 @@
-import { addActivities, followMany } from '@tideline/fanout';
+import { addActivities, followMany } from '@tideline/feeds';
 import type { Kysely } from 'kysely';
 import type { Output } from '../output.js';
 

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase } from '@tideline/event-store/testing';
-import { feedMigrations } from '@tideline/fanout';
 import { testRedisUrl } from '@tideline/fanout/testing';
+import { feedMigrations } from '@tideline/feeds';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../testing/run-cli.js';

@@ -1,6 +1,6 @@
 import { createTestDatabase, type TestDatabase, waitFor } from '@tideline/event-store/testing';
-import { addActivity, defaultFeedsConfig, feedMigrations } from '@tideline/fanout';
 import { testRedisUrl } from '@tideline/fanout/testing';
+import { addActivity, defaultFeedsConfig, feedMigrations } from '@tideline/feeds';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryOutput } from '../output.js';
 import { startCli } from '../testing/run-cli.js';

@@ -1,4 +1,4 @@
-import { addActivities, type CommandContext, followMany } from '@tideline/fanout';
+import { addActivities, type CommandContext, followMany } from '@tideline/feeds';
 import type { Kysely } from 'kysely';
 
 /** The people of the demo app. Their ids are feed ids: `user:ana`, `timeline:ana`, … */

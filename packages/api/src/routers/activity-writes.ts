@@ -5,7 +5,7 @@ import {
   activityTextSchema,
   activityUpdateInputSchema,
 } from '@tideline/domain';
-import { addActivities, addActivity, removeActivity, updateActivity } from '@tideline/fanout';
+import { addActivities, addActivity, removeActivity, updateActivity } from '@tideline/feeds';
 import { z } from 'zod';
 import { requireOwnActivities, requireServer } from '../auth.js';
 import { feedPathShape, positionSchema, removedSchema, writtenActivitySchema } from '../schemas.js';

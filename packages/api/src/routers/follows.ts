@@ -1,5 +1,5 @@
 import { copyLimitSchema, feedSchema, followManyInputSchema, parseFeed } from '@tideline/domain';
-import { follow, followMany, followPage, unfollow, waitForFeedProjection } from '@tideline/fanout';
+import { follow, followMany, followPage, unfollow, waitForFeedProjection } from '@tideline/feeds';
 import { z } from 'zod';
 import { requireFollowTarget, requireOwnFeed, requireReadable } from '../auth.js';
 import {

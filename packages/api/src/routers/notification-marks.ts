@@ -1,5 +1,5 @@
 import { markInputSchema } from '@tideline/domain';
-import { markFeed } from '@tideline/fanout';
+import { markFeed } from '@tideline/feeds';
 import { z } from 'zod';
 import { requireOwnFeed } from '../auth.js';
 import { feedPathShape, positionSchema } from '../schemas.js';

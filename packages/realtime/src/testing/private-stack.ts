@@ -1,9 +1,5 @@
-import {
-  createFeedHarness,
-  type FeedHarness,
-  startRedisServer,
-  type TestRedisServer,
-} from '@tideline/fanout/testing';
+import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
+import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
 import { Redis } from 'ioredis';
 import { createFeedBus, type FeedBus } from '../feed-bus.js';
 

@@ -1,0 +1,56 @@
+export {
+  defaultFeedsConfig,
+  type FeedsConfig,
+  type FeedsEnv,
+  feedsConfigFromEnv,
+  feedsEnvShape,
+} from './config.js';
+export { feedMigrations } from './migrations/index.js';
+export { appliedMarkerKey } from './project/applied-marker.js';
+export { type FeedMessage, feedChannel, feedMessages } from './project/feed-messages.js';
+export { type FeedProjectorDeps, feedProjector } from './project/feed-projector.js';
+export type { BatchChange } from './project/record-batch.js';
+export {
+  type RefreshOptions,
+  type RefreshResult,
+  refreshAuthorEntries,
+} from './project/refresh-author-entries.js';
+export {
+  checkRedisFreshness,
+  resetRedisFeeds,
+  type StaleRedisReport,
+} from './project/stale-redis.js';
+export {
+  type RedisFreshnessWatch,
+  type WatchRedisFreshnessOptions,
+  watchRedisFreshness,
+} from './project/watch-redis-freshness.js';
+export {
+  type ActivityGroup,
+  activitiesPerGroup,
+  createAggregatedReader,
+  type GroupPage,
+} from './read/aggregated-reader.js';
+export { decodeCursor, encodeCursor } from './read/cursor.js';
+export {
+  type FeedSince,
+  feedChangesAfter,
+  readEdgesAtCheckpoint,
+  readFeedChanges,
+} from './read/feed-changes-after.js';
+export { contentPage, edgesFrom } from './read/feed-queries.js';
+export { type FollowPage, followPage } from './read/follow-lists.js';
+export { regenerateFeed } from './read/regenerate-feed.js';
+export {
+  createTimelineReader,
+  type FeedPage,
+  type ReadFeedOptions,
+  type TimelineReader,
+} from './read/timeline-reader.js';
+export { awaitFeedProjection, waitForFeedProjection } from './read/wait-for-projection.js';
+export { type AddedActivity, addActivities, addActivity } from './write/add-activities.js';
+export type { CommandContext } from './write/command-context.js';
+export { type FollowResult, follow, followMany, unfollow } from './write/follow-feeds.js';
+export { markFeed } from './write/mark-feed.js';
+export { removeActivity } from './write/remove-activity.js';
+export { updateActivity } from './write/update-activity.js';
