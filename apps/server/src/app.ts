@@ -23,7 +23,7 @@ import { DRAINING } from './close-http-server.js';
 import { decodeEncodedBodies, refuseUnsupportedEncodings } from './content-encoding.js';
 import { demoRouter } from './demo/demo-routes.js';
 import { docsRouter } from './docs.js';
-import { feedStream } from './feed-stream.js';
+import { feedStreamHandler } from './feed-stream.js';
 import { jsonBodies, jsonBodyErrors } from './json-body.js';
 import { refuseAndLinger } from './lingering-close.js';
 import { refuseMalformedPaths, refuseMalformedTrpcInput } from './malformed-urls.js';
@@ -200,7 +200,7 @@ export function createApp(deps: AppDependencies): Express {
   // Hand-written (the REST generator has no subscriptions), through the same procedure.
   app.get(
     '/api/v1/feeds/:group/:id/stream',
-    feedStream({
+    feedStreamHandler({
       api,
       logger,
       keepAliveSeconds: deps.keepAliveSeconds ?? 15,

@@ -27,9 +27,9 @@ export interface FeedStreamOptions {
  * `closing` aborts (the server is draining), every stream ends at once.
  *
  * @example
- * app.get('/api/v1/feeds/:group/:id/stream', feedStream({ api, logger, keepAliveSeconds: 15 }));
+ * app.get('/api/v1/feeds/:group/:id/stream', feedStreamHandler({ api, logger, keepAliveSeconds: 15 }));
  */
-export function feedStream(options: FeedStreamOptions): RequestHandler {
+export function feedStreamHandler(options: FeedStreamOptions): RequestHandler {
   const { api, logger } = options;
   /** How to end each open stream when the server starts draining. */
   const open = new Set<() => void>();

@@ -47,7 +47,7 @@ export {
   type ReadFeedOptions,
   type TimelineReader,
 } from './read/timeline-reader.js';
-export { awaitFeedProjection, waitForFeedProjection } from './read/wait-for-projection.js';
+export { projectedOrForeign, waitForMinPosition } from './read/wait-for-projection.js';
 export { type AddedActivity, addActivities, addActivity } from './write/add-activities.js';
 export type { CommandContext } from './write/command-context.js';
 export { type FollowResult, follow, followMany, unfollow } from './write/follow-feeds.js';

@@ -1,11 +1,11 @@
 import { type Feed, findFeedGroup, parseFeed, TidelineError } from '@tideline/domain';
 import { isPosition } from '@tideline/event-store';
 import {
-  awaitFeedProjection,
   createAggregatedReader,
   type FeedMessage,
   type FeedsConfig,
   feedMessages,
+  projectedOrForeign,
   readEdgesAtCheckpoint,
   readFeedChanges,
 } from '@tideline/feeds';
@@ -132,7 +132,7 @@ export function createFeedWatcher(deps: FeedWatcherDeps) {
     const given = lastEventId != null && isPosition(lastEventId) ? lastEventId : undefined;
     const at = await readEdgesAtCheckpoint(db, feed);
     if (given === undefined || given <= at.upTo) return { from: given ?? at.upTo, edges: at.edges };
-    const reached = await awaitFeedProjection(db, given, deps.resumeWaitMs ?? 5000, 'lastEventId');
+    const reached = await projectedOrForeign(db, given, deps.resumeWaitMs ?? 5000, 'lastEventId');
     if (reached === 'foreign') return { from: at.upTo, edges: at.edges };
     return { from: given, edges: (await readEdgesAtCheckpoint(db, feed)).edges };
   }

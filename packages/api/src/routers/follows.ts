@@ -1,5 +1,5 @@
 import { copyLimitSchema, feedSchema, followManyInputSchema, parseFeed } from '@tideline/domain';
-import { follow, followMany, followPage, unfollow, waitForFeedProjection } from '@tideline/feeds';
+import { follow, followMany, followPage, unfollow, waitForMinPosition } from '@tideline/feeds';
 import { z } from 'zod';
 import { requireFollowTarget, requireOwnFeed, requireReadable } from '../auth.js';
 import {
@@ -43,14 +43,14 @@ function followList(direction: 'following' | 'followers', summary: string) {
     .query(async ({ ctx, input }) => {
       const { group, id, minPosition, ...options } = input;
       requireReadable(ctx.principal, ctx.deps.config.groups, { group, id }, 'read');
-      await waitForMinPosition(ctx, minPosition);
+      await readYourWrites(ctx, minPosition);
       return followPage(ctx.deps.db, feedAt(ctx, { group, id }), direction, options);
     });
 }
 
 /** Read-your-writes for reads served straight from the projector's tables. */
-async function waitForMinPosition(ctx: AuthedContext, minPosition: string | undefined) {
-  if (minPosition !== undefined) await waitForFeedProjection(ctx.deps.db, minPosition, 5000);
+async function readYourWrites(ctx: AuthedContext, minPosition: string | undefined) {
+  if (minPosition !== undefined) await waitForMinPosition(ctx.deps.db, minPosition, 5000);
 }
 
 /** `feeds.follow`, `feeds.unfollow`, `feeds.following` and `feeds.followers`: one feed's edges. */

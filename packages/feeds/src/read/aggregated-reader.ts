@@ -10,17 +10,17 @@ import {
 import { type Kysely, type QueryExecutorProvider, sql } from 'kysely';
 import { z } from 'zod';
 import type { FeedsConfig } from '../config.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { feedMarks } from './feed-marks.js';
+import { compareEntriesDesc } from './feed-queries.js';
 import {
-  feedMarks,
   type GroupSummary,
   groupSummaries,
   hasFollowEdges,
   newestGroupMembers,
   storedGroupSummaries,
-} from '../project/feed-groups.js';
-import { decodeCursor, encodeCursor } from './cursor.js';
-import { compareEntriesDesc } from './feed-queries.js';
-import { waitForFeedProjection } from './wait-for-projection.js';
+} from './group-summaries.js';
+import { waitForMinPosition } from './wait-for-projection.js';
 
 /** Activities shown per group, newest first; the counts cover every member. */
 export const activitiesPerGroup = 15;
@@ -83,7 +83,7 @@ export function createAggregatedReader(deps: {
       }
       const after = options.cursor ? decodeCursor(options.cursor) : undefined;
       if (options.minPosition != null) {
-        await waitForFeedProjection(deps.db, options.minPosition, deps.minPositionWaitMs ?? 5000);
+        await waitForMinPosition(deps.db, options.minPosition, deps.minPositionWaitMs ?? 5000);
       }
       const notification = config.kind === 'notification';
       // One snapshot, so groups, members and marks agree with each other.

@@ -8,7 +8,7 @@ import type { FeedsConfig } from '../config.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { compareEntriesDesc, contentPage } from './feed-queries.js';
 import { redisCandidates, redisPage } from './read-candidates.js';
-import { waitForFeedProjection } from './wait-for-projection.js';
+import { waitForMinPosition } from './wait-for-projection.js';
 
 export interface ReadFeedOptions {
   limit?: number;
@@ -129,7 +129,7 @@ export function createTimelineReader(deps: TimelineReaderDeps) {
       let before = options.cursor ? decodeCursor(options.cursor) : undefined;
       const minPosition = options.minPosition ?? undefined;
       if (minPosition !== undefined) {
-        await waitForFeedProjection(db, minPosition, deps.minPositionWaitMs ?? 5000);
+        await waitForMinPosition(db, minPosition, deps.minPositionWaitMs ?? 5000);
       }
       const exact = minPosition !== undefined;
       const results: { entry: Entry; body: StoredActivity }[] = [];

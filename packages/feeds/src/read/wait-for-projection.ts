@@ -10,9 +10,9 @@ import type { Kysely } from 'kysely';
  * `field` names the position in those errors.
  *
  * @example
- * await waitForFeedProjection(db, position, 5000);
+ * await waitForMinPosition(db, position, 5000);
  */
-export async function waitForFeedProjection(
+export async function waitForMinPosition(
   db: Kysely<unknown>,
   minPosition: string,
   waitMs: number,
@@ -27,7 +27,7 @@ export async function waitForFeedProjection(
       },
     );
   }
-  if ((await awaitFeedProjection(db, minPosition, waitMs, field)) === 'foreign') {
+  if ((await projectedOrForeign(db, minPosition, waitMs, field)) === 'foreign') {
     throw new TidelineError('VALIDATION_FAILED', `${field}: is not a position of this log`, {
       fields: [{ path: field, message: 'is not a position of this log' }],
     });
@@ -41,9 +41,9 @@ export async function waitForFeedProjection(
  * (naming `field`) after `waitMs`.
  *
  * @example
- * if ((await awaitFeedProjection(db, lastEventId, 5000, 'lastEventId')) === 'foreign') …
+ * if ((await projectedOrForeign(db, lastEventId, 5000, 'lastEventId')) === 'foreign') …
  */
-export async function awaitFeedProjection(
+export async function projectedOrForeign(
   db: Kysely<unknown>,
   position: Position,
   waitMs: number,
