@@ -15,21 +15,10 @@ export { dropFeedKeys } from './timeline/drop-feed-keys.js';
 export { isCluster } from './timeline/is-cluster.js';
 export {
   activityKey,
-  type EdgeGuard,
   type FeedKeys,
   feedKeys,
   formatGuard,
   parseGuard,
 } from './timeline/keys.js';
-export {
-  type ScriptedPipeline,
-  type ScriptedRedis,
-  type TimelineCommands,
-  withTimelineScripts,
-} from './timeline/scripts.js';
-export {
-  BODY_TTL_SECONDS,
-  pairs,
-  TOMBSTONE,
-  timelineWrites,
-} from './timeline/timeline-writes.js';
+export { type ScriptedPipeline, withTimelineScripts } from './timeline/scripts.js';
+export { BODY_TTL_SECONDS, pairs, TOMBSTONE } from './timeline/timeline-writes.js';

@@ -6,7 +6,6 @@ export {
   feedsEnvShape,
 } from './config.js';
 export { feedMigrations } from './migrations/index.js';
-export { appliedMarkerKey } from './project/applied-marker.js';
 export { type FeedMessage, feedChannel, feedMessages } from './project/feed-messages.js';
 export { type FeedProjectorDeps, feedProjector } from './project/feed-projector.js';
 export type { BatchChange } from './project/record-batch.js';
@@ -16,7 +15,6 @@ export {
   refreshAuthorEntries,
 } from './project/refresh-author-entries.js';
 export {
-  checkRedisFreshness,
   resetRedisFeeds,
   type StaleRedisReport,
 } from './project/stale-redis.js';
@@ -27,18 +25,15 @@ export {
 } from './project/watch-redis-freshness.js';
 export {
   type ActivityGroup,
-  activitiesPerGroup,
   createAggregatedReader,
   type GroupPage,
 } from './read/aggregated-reader.js';
-export { decodeCursor, encodeCursor } from './read/cursor.js';
 export {
   type FeedSince,
-  feedChangesAfter,
   readEdgesAtCheckpoint,
   readFeedChanges,
 } from './read/feed-changes-after.js';
-export { contentPage, edgesFrom } from './read/feed-queries.js';
+export { contentPage } from './read/feed-queries.js';
 export { type FollowPage, followPage } from './read/follow-lists.js';
 export { regenerateFeed } from './read/regenerate-feed.js';
 export {
