@@ -19,7 +19,7 @@ const SANE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  * keys and user tokens stay out of the logs. Nothing is built for a line whose level is
  * off: pino-http, used before, made a serialized child logger for every request whatever
  * the level, and at 1,000 reads/s that garbage alone added several ms to the REST read's
- * p99 (bench; `docs/api.md`, "Performance").
+ * p99 (bench/NOTES.md, "Run C").
  *
  * @example
  * app.use(requestLog(logger));
