@@ -1,6 +1,6 @@
 import { createConsumer, readCheckpoint } from '@tideline/event-store';
 import { createFanoutQueue, createFanoutWorker, type FanoutJob, feedKeys } from '@tideline/fanout';
-import { addActivity, feedProjector } from '@tideline/feeds';
+import { addActivity, appliedMarkerKey, feedProjector } from '@tideline/feeds';
 import type { Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -93,6 +93,9 @@ export async function publishLatencyFigures({
         const keys = feedKeys(config.redisPrefix, row.source);
         live.set(keys.live, '1', 'EX', ttl).hset(keys.fow, feed, `||${row.followed_position}`);
       }
+      // This Redis was filled by hand, not by the projector: vouch for it as a worker kept
+      // in step would, or the projector's first batch drops it as older than the log.
+      live.set(appliedMarkerKey(config.redisPrefix), (await readCheckpoint(db, 'feeds')) ?? '');
       await live.exec();
       progress(
         `publish latency: ${samples} posts by ${feed} (${followers.length} followers, 1 warm-up)`,

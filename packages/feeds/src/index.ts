@@ -6,6 +6,7 @@ export {
   feedsEnvShape,
 } from './config.js';
 export { feedMigrations } from './migrations/index.js';
+export { appliedMarkerKey } from './project/applied-marker.js';
 export { type FeedMessage, feedChannel, feedMessages } from './project/feed-messages.js';
 export { type FeedProjectorDeps, feedProjector } from './project/feed-projector.js';
 export type { BatchChange } from './project/record-batch.js';
