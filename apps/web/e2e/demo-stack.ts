@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RateLimitConfig } from '@tideline/api';
-import { ensureDemoData } from '@tideline/server/demo';
+import { ensureDemoData } from '@tideline/demo-data';
 import { startTestServer, type TestServer } from '@tideline/server/testing';
 import { build } from 'vite';
 
