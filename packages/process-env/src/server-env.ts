@@ -46,6 +46,8 @@ export const serverEnvSchema = z.object({
   WATCH_BUFFER_MAX: integerVar(1, 1_000_000, 1000),
   /** Seconds between keep-alive comments on the REST event stream. */
   WATCH_KEEPALIVE_SECONDS: integerVar(1, 3600, 15),
+  /** The built web app served at `/`; unset = apps/web/dist. */
+  WEB_APP_DIR: z.preprocess(blankAsUnset, z.string().optional()),
   /** Origins allowed to call the API from browsers, comma-separated; empty = none. */
   CORS_ORIGINS: listOf(
     z
