@@ -1,5 +1,5 @@
 import { createDatabase } from '@tideline/event-store';
-import { ensureDatabase as ensureLauncherDatabase } from '@tideline/launcher';
+import { ensureDatabase as ensureOnServer } from '@tideline/local-stack';
 import { Redis } from 'ioredis';
 import type { Kysely } from 'kysely';
 
@@ -36,7 +36,8 @@ export async function closeAll(db: Kysely<unknown>, redis: Redis): Promise<void>
 
 /**
  * Creates the database `url` names, via the server's `postgres` database, unless it
- * exists (the launcher's implementation; two racing inits are fine).
+ * exists (the launcher's `ensureDatabase`, from @tideline/local-stack; two racing inits are
+ * fine).
  */
 export async function ensureDatabase(url: string): Promise<boolean> {
   const target = new URL(url);
@@ -44,5 +45,5 @@ export async function ensureDatabase(url: string): Promise<boolean> {
   if (!database) return false;
   const admin = new URL(url);
   admin.pathname = '/postgres';
-  return ensureLauncherDatabase(admin.toString(), database);
+  return ensureOnServer(admin.toString(), database);
 }

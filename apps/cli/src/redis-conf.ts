@@ -1,12 +1,12 @@
-import { fileURLToPath } from 'node:url';
-import { missingKeyspaceFlags, readRedisConf as readLauncherRedisConf } from '@tideline/launcher';
+import {
+  missingKeyspaceFlags,
+  readRedisConf as readConfFile,
+  redisConfigPath,
+} from '@tideline/local-stack';
 
-/** The Redis configuration the service ships (the launcher's fallback server runs it as is). */
-export const redisConfigPath = fileURLToPath(new URL('../../../infra/redis.conf', import.meta.url));
-
-/** infra/redis.conf's directives (the launcher's parser). */
+/** infra/redis.conf's directives (the parser the launcher's fallback Redis is checked with). */
 export function readRedisConf(file = redisConfigPath): Promise<Map<string, string>> {
-  return readLauncherRedisConf(file);
+  return readConfFile(file);
 }
 
 export { missingKeyspaceFlags };

@@ -1,5 +1,5 @@
+import { ensureDemoData as appendDemoData, demoUsers } from '@tideline/demo-data';
 import { createDatabase } from '@tideline/event-store';
-import { ensureDemoData as appendDemoData, demoUsers } from '@tideline/server/demo';
 import type { Logger } from 'pino';
 
 /** `DEMO=1`: the demo users, follows and posts, created on the first start (a no-op after). */

@@ -4,11 +4,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@tideline/event-store/testing';
+import { LOCAL_POSTGRES_URL, pollUntil } from '@tideline/local-stack';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_POSTGRES_URL } from './local-stack/resolve-postgres.js';
-import { pollUntil } from './poll-until.js';
 import { spawnLauncher } from './testing/spawn-launcher.js';
 
 async function withAdmin(query: string): Promise<void> {

@@ -1,5 +1,5 @@
+import { LocalStackError } from '@tideline/local-stack';
 import { InvalidEnvError, type LauncherEnv, loadEnv } from './env.js';
-import { LocalStackError } from './local-stack/local-stack-error.js';
 import { createLogger } from './logger.js';
 import { runLauncher } from './run-launcher.js';
 

@@ -1,11 +1,11 @@
 import { once } from 'node:events';
+import { redactUrl } from '@tideline/local-stack';
 import type { Logger } from 'pino';
 import { applyMigrations } from './apply-migrations.js';
 import { ensureDemoData } from './demo-data.js';
 import { childProcessEnv, type LauncherEnv } from './env.js';
 import { localApiKey, localJwtSecret } from './local-api-key.js';
-import { redactUrl } from './local-stack/redact-url.js';
-import { resolveLocalStack } from './local-stack/resolve-local-stack.js';
+import { resolveLocalStack } from './resolve-local-stack.js';
 import { entryPoint, type SupervisedChild, superviseChild } from './supervisor/supervise-child.js';
 
 /** How long a child may take to drain before it is killed. */

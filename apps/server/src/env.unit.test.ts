@@ -27,6 +27,11 @@ describe('server env', () => {
     ]);
   });
 
+  it('serves the web app from WEB_APP_DIR when set, apps/web/dist (undefined here) when empty', () => {
+    expect(loadEnv({ WEB_APP_DIR: '/srv/tideline-web' }).WEB_APP_DIR).toBe('/srv/tideline-web');
+    expect(loadEnv({ WEB_APP_DIR: '' }).WEB_APP_DIR).toBeUndefined();
+  });
+
   it('refuses short keys and secrets, naming the variable', () => {
     expect(() => loadEnv({ API_KEYS: 'short', JWT_SECRET: 'too-short' })).toThrow(
       /API_KEYS[\s\S]*16 to 256[\s\S]*JWT_SECRET: .*at least 32/,

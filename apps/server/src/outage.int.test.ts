@@ -1,8 +1,8 @@
 import { waitFor } from '@tideline/event-store/testing';
 import { startRedisServer, type TestRedisServer } from '@tideline/fanout/testing';
+import { startTcpProxy, type TcpProxy } from '@tideline/test-server';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTcpProxy, type TcpProxy } from './testing/tcp-proxy.js';
 import { startTestServer, type TestServer } from './testing/test-server.js';
 
 /**

@@ -60,7 +60,7 @@ export async function serve(env: ServerEnv, logger: Logger): Promise<void> {
     metrics,
     corsOrigins: env.CORS_ORIGINS,
     keepAliveSeconds: env.WATCH_KEEPALIVE_SECONDS,
-    webAppDir: defaultWebAppDir,
+    webAppDir: env.WEB_APP_DIR ?? defaultWebAppDir,
     demo: env.DEMO && env.JWT_SECRET !== undefined ? { jwtSecret: env.JWT_SECRET } : undefined,
   });
   const server = createHttpServer(app).listen(env.PORT);

@@ -3,17 +3,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RateLimitConfig } from '@tideline/api';
-import { ensureDemoData } from '@tideline/server/demo';
-import { startTestServer, type TestServer } from '@tideline/server/testing';
+import { ensureDemoData } from '@tideline/demo-data';
+import { startTestServer, type TestServer } from '@tideline/test-server';
 import { build } from 'vite';
 
 const webRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
  * The whole stack for the browser tests: the web app built from the current source into a
- * temporary folder, and the real API server (its own PostgreSQL database and Redis key
- * prefix, the feed projector and a fan-out worker in-process) serving it at `/`, in demo
- * mode, with the demo users created. `rateLimits` default to none.
+ * temporary folder, and the real API server as its own process (its own PostgreSQL
+ * database and Redis key prefix; the feed projector and a fan-out worker in this process)
+ * serving it at `/`, in demo mode, with the demo users created. `rateLimits` default to
+ * none.
  */
 export async function startDemoStack(
   label: string,

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { startTestServer, type TestServer } from '@tideline/server/testing';
+import { startTestServer, type TestServer } from '@tideline/test-server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { artifacts, DEADLINE_MS, launchChromium } from './browser';

@@ -1,38 +1,7 @@
-import {
-  blankAsUnset,
-  inheritedEnv as inherit,
-  integerVar,
-  logLevelVar,
-  parseEnv,
-  serviceUrlsShape,
-} from '@tideline/config';
-import { feedsEnvShape } from '@tideline/feeds';
-import { z } from 'zod';
+import { inheritedEnv as inherit, parseEnv } from '@tideline/config';
+import { type WorkerEnv, workerEnvSchema } from '@tideline/process-env';
 
-export const envSchema = z.object({
-  ...feedsEnvShape,
-  /** Fan-out jobs one worker process runs at once. */
-  FANOUT_CONCURRENCY: integerVar(1, 256, 8),
-  /** How often the `author_recent_entries` materialized view is refreshed; 0 = never. */
-  MATERIALIZED_VIEW_REFRESH_SECONDS: integerVar(0, 86_400, 30),
-  /**
-   * Lease of each projector's leadership: a stalled or cut-off leader is replaced within
-   * about this, and a batch transaction may not sit idle longer.
-   */
-  PROJECTOR_LEASE_SECONDS: integerVar(2, 300, 5),
-  ...serviceUrlsShape,
-  LOG_LEVEL: logLevelVar,
-  /** Tells workers apart in logs and `pg_stat_activity`; the launcher numbers them from 1. */
-  WORKER_ID: z.preprocess(
-    blankAsUnset,
-    z
-      .string()
-      .regex(/^[A-Za-z0-9_-]{1,64}$/, { error: 'expected letters, digits, _ or -' })
-      .optional(),
-  ),
-});
-
-export type WorkerEnv = z.output<typeof envSchema>;
+export type { WorkerEnv };
 
 /**
  * Reads and validates the worker's configuration; throws one line per bad variable.
@@ -43,7 +12,7 @@ export type WorkerEnv = z.output<typeof envSchema>;
 export function loadEnv(
   source: Readonly<Record<string, string | undefined>> = process.env,
 ): WorkerEnv {
-  return parseEnv(envSchema, source);
+  return parseEnv(workerEnvSchema, source);
 }
 
 /**

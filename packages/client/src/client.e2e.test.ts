@@ -1,4 +1,4 @@
-import { startTestServer, TEST_API_KEY, type TestServer } from '@tideline/server/testing';
+import { startTestServer, TEST_API_KEY, type TestServer } from '@tideline/test-server';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createTidelineClient,

@@ -4,7 +4,7 @@ import {
   startTestServer,
   type TcpProxy,
   type TestServer,
-} from '@tideline/server/testing';
+} from '@tideline/test-server';
 import { EventSource } from 'eventsource';
 import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { WebSocket } from 'ws';

@@ -1,4 +1,4 @@
-import { persistenceWarning, readRedisPersistence } from '@tideline/launcher';
+import { persistenceWarning, readRedisPersistence } from '@tideline/local-stack';
 import { configGet, missingKeyspaceFlags } from '../redis-conf.js';
 import { type Check, fail, ok, warn } from './check.js';
 

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pollUntil } from '@tideline/local-stack';
+import { captureLogs } from '@tideline/local-stack/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childProcessEnv } from '../env.js';
-import { pollUntil } from '../poll-until.js';
-import { captureLogs } from '../testing/silent-logger.js';
 import { FIRST_RESTART_DELAY_MS } from './restart-backoff.js';
 import { type SupervisedChild, superviseChild } from './supervise-child.js';
 

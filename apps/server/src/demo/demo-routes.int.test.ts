@@ -1,6 +1,6 @@
+import { demoUsers, ensureDemoData } from '@tideline/demo-data';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/test-server.js';
-import { demoUsers, ensureDemoData } from './demo-users.js';
 
 describe('demo routes with DEMO=1', () => {
   let server: TestServer;

@@ -1,11 +1,11 @@
+import { demoUsers, isDemoUser } from '@tideline/demo-data';
 import { validationError } from '@tideline/domain';
 import express, { type Router } from 'express';
 import { SignJWT } from 'jose';
 import { jsonBodies, jsonBodyErrors } from '../json-body.js';
-import { demoUsers, isDemoUser } from './demo-users.js';
 
 /** How long a demo token lives; the demo app asks for a new one before it expires. */
-export const DEMO_TOKEN_TTL_SECONDS = 15 * 60;
+const DEMO_TOKEN_TTL_SECONDS = 15 * 60;
 
 /**
  * `/demo`, mounted only when `DEMO=1`: `GET /demo/users` lists the demo users and

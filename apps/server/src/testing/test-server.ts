@@ -5,6 +5,7 @@ import { createApiDeps, type RateLimitConfig } from '@tideline/api';
 import { createDatabase, type EventStoreTables } from '@tideline/event-store';
 import type { FeedsConfig } from '@tideline/feeds';
 import { createFeedHarness, type FeedHarness } from '@tideline/feeds/testing';
+import { TEST_API_KEY, TEST_JWT_SECRET } from '@tideline/test-server';
 import type { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import type { Kysely } from 'kysely';
@@ -16,8 +17,8 @@ import { createMetrics } from '../metrics.js';
 import { createServerRedis } from '../redis-client.js';
 import { attachWebSockets } from '../websocket.js';
 
-export const TEST_API_KEY = 'test-server-key-0123456789abcdef';
-export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789abcdef-0123456789';
+// The same credentials as the process-based harness other packages use (@tideline/test-server).
+export { TEST_API_KEY, TEST_JWT_SECRET };
 
 export interface TestServer {
   /** `http://127.0.0.1:<port>` */
@@ -37,7 +38,9 @@ export interface TestServer {
 
 /**
  * The API server as production wires it — its own database and key prefix, the feed
- * projector and a fan-out worker in-process — listening on a free port.
+ * projector and a fan-out worker in-process — listening on a free port. In-process, so the
+ * server's own tests can reach into it (its Redis client, a proxied database URL); other
+ * packages and apps run the server as a process through @tideline/test-server.
  *
  * @example
  * const server = await startTestServer('rest');
@@ -151,5 +154,3 @@ function redisUrlOf(harness: FeedHarness): string {
   const { host, port } = harness.redis.options;
   return `redis://${host ?? '127.0.0.1'}:${port ?? 6379}`;
 }
-
-export { startTcpProxy, type TcpProxy } from './tcp-proxy.js';

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { pollUntil } from '../poll-until.js';
 import { LocalStackError } from './local-stack-error.js';
+import { pollUntil } from './poll-until.js';
 import { probeRedis } from './probe-redis.js';
 import type { RunningService } from './running-service.js';
 

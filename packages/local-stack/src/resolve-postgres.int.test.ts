@@ -4,11 +4,11 @@ import path from 'node:path';
 import { freePort } from '@tideline/event-store/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogs } from '../testing/silent-logger.js';
 import { LocalStackError } from './local-stack-error.js';
 import { probePostgres } from './probe-postgres.js';
 import { LOCAL_POSTGRES_URL, resolvePostgres } from './resolve-postgres.js';
 import type { RunningService } from './running-service.js';
+import { captureLogs } from './testing/silent-logger.js';
 
 async function selectOne(url: string): Promise<unknown> {
   const client = new pg.Client({ connectionString: url });

@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { envSchema as serverEnv } from '@tideline/server/env';
-import { envSchema as workerEnv } from '@tideline/worker/env';
 import { describe, expect, it } from 'vitest';
-import { envSchema as launcherEnv } from './env.js';
-import { repoRoot } from './repo-paths.js';
+import { launcherEnvSchema } from './launcher-env.js';
+import { repoRoot } from './repo-root.js';
+import { serverEnvSchema } from './server-env.js';
+import { workerEnvSchema } from './worker-env.js';
 
 /** Set by the launcher for each child; not something an operator configures. */
 const internal = new Set(['WORKER_ID']);
 
-const schemas = { launcher: launcherEnv, server: serverEnv, worker: workerEnv };
+const schemas = { launcher: launcherEnvSchema, server: serverEnvSchema, worker: workerEnvSchema };
 const variables = [
   ...new Set(Object.values(schemas).flatMap((schema) => Object.keys(schema.shape))),
 ].filter((name) => !internal.has(name));
@@ -29,8 +29,8 @@ async function documented(): Promise<Map<string, string>> {
 }
 
 /**
- * The configuration reference (README, "Configuration") is checked against the env.ts
- * schemas the processes actually parse: every variable documented, no stale rows, every
+ * The configuration reference (README, "Configuration") is checked against the schemas
+ * the processes actually parse: every variable documented, no stale rows, every
  * scalar default as the schema has it, and every variable passed through by `pnpm start`.
  */
 describe('configuration reference', () => {

@@ -4,14 +4,14 @@ import path from 'node:path';
 import { freePort } from '@tideline/event-store/testing';
 import type { Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisConfigPath } from '../repo-paths.js';
-import { captureLogs } from '../testing/silent-logger.js';
 import { connectOnce } from './probe-redis.js';
 import { readRedisConf } from './read-redis-conf.js';
+import { redisConfigPath } from './redis-config-path.js';
 import { missingKeyspaceFlags, REQUIRED_KEYSPACE_EVENTS } from './redis-settings.js';
 import { resolveRedis } from './resolve-redis.js';
 import type { RunningService } from './running-service.js';
 import { startRedisServer } from './start-redis-server.js';
+import { captureLogs } from './testing/silent-logger.js';
 
 /** A throwaway redis-server configured unlike infra/redis.conf. */
 async function startMisconfiguredRedis(dir: string, settings: string): Promise<RunningService> {

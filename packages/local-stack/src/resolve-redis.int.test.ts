@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '@tideline/event-store/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { redisConfigPath } from '../repo-paths.js';
-import { captureLogs } from '../testing/silent-logger.js';
 import { LocalStackError } from './local-stack-error.js';
 import { probeRedis } from './probe-redis.js';
+import { redisConfigPath } from './redis-config-path.js';
 import { resolveRedis } from './resolve-redis.js';
 import type { RunningService } from './running-service.js';
 import { MISSING_REDIS_SERVER } from './start-redis-server.js';
+import { captureLogs } from './testing/silent-logger.js';
 
 describe('resolveRedis', () => {
   let dataDir: string;

@@ -1,10 +1,13 @@
 import path from 'node:path';
+import {
+  type ResolvedRedis,
+  type RunningService,
+  redisConfigPath,
+  resolvePostgres,
+  resolveRedis,
+} from '@tideline/local-stack';
 import type { Logger } from 'pino';
-import type { LauncherEnv } from '../env.js';
-import { redisConfigPath } from '../repo-paths.js';
-import { resolvePostgres } from './resolve-postgres.js';
-import { type ResolvedRedis, resolveRedis } from './resolve-redis.js';
-import type { RunningService } from './running-service.js';
+import type { LauncherEnv } from './env.js';
 
 export interface LocalStack {
   postgres: RunningService;

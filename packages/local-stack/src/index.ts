@@ -1,0 +1,11 @@
+export { ensureDatabase } from './ensure-database.js';
+export { LocalStackError } from './local-stack-error.js';
+export { pollUntil } from './poll-until.js';
+export { readRedisConf } from './read-redis-conf.js';
+export { redactUrl } from './redact-url.js';
+export { redisConfigPath } from './redis-config-path.js';
+export { persistenceWarning, readRedisPersistence } from './redis-persistence.js';
+export { missingKeyspaceFlags } from './redis-settings.js';
+export { LOCAL_POSTGRES_URL, resolvePostgres } from './resolve-postgres.js';
+export { type ResolvedRedis, resolveRedis } from './resolve-redis.js';
+export type { RunningService } from './running-service.js';

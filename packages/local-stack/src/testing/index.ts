@@ -1,0 +1,1 @@
+export { type CapturedLogger, captureLogs } from './silent-logger.js';
